@@ -1,0 +1,134 @@
+// Package cli is the monthend command line: the workstation (no sub-command)
+// and the headless sub-commands that run the same operations for scripts.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes. Scripts rely on them, so they are part of the interface.
+const (
+	exitOK    = 0
+	exitError = 1 // the operation failed; stderr says why
+	exitUsage = 2 // the command line was wrong; stderr says how to fix it
+)
+
+// app holds what every sub-command shares: the streams and the global flags.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	dbFlag         string
+}
+
+// usageError marks errors in the command line itself (as opposed to the
+// operation), so Run can answer with exitUsage.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// Run executes the command line args and returns the process exit code.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "monthend: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitError
+}
+
+// subcommands lists the constructors of the top-level sub-commands; each
+// lives in its own file.
+var subcommands = []func(*app) *cobra.Command{
+	(*app).priceCommand,
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "monthend",
+		Short: "Month-end billing workstation for B2B contracts",
+		Long: `monthend prices B2B contracts (ramps, seats, usage tiers, discounts, minimums),
+keeps the book of record in one local file, and runs the month-end close from
+the keyboard, offline.
+
+With no sub-command it opens the workstation on the book given by --db.
+Every operation is also a sub-command, for scripts and tests.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.openWorkstation()
+		},
+	}
+	root.PersistentFlags().StringVar(&a.dbFlag, "db", "",
+		"path of the book (default $MONTHEND_DB, else $XDG_DATA_HOME/monthend/book.db)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usageError{err}
+	})
+	for _, sub := range subcommands {
+		root.AddCommand(sub(a))
+	}
+	return root
+}
+
+// bookPath resolves where the book lives: --db, then $MONTHEND_DB, then the
+// XDG data directory.
+func (a *app) bookPath() (string, error) {
+	if a.dbFlag != "" {
+		return a.dbFlag, nil
+	}
+	if p := os.Getenv("MONTHEND_DB"); p != "" {
+		return p, nil
+	}
+	dir := os.Getenv("XDG_DATA_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("no --db given, $MONTHEND_DB unset and no home directory: %w", err)
+		}
+		dir = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(dir, "monthend", "book.db"), nil
+}
+
+// openWorkstation is the no-sub-command entry. The terminal workstation is
+// being built; until it lands this says so plainly instead of pretending.
+func (a *app) openWorkstation() error {
+	path, err := a.bookPath()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, `monthend — month-end billing workstation
+
+The interactive workstation is not built yet (it is the next milestone).
+Book: %s
+
+What works today:
+  monthend price FILE --period 2026-03 [--usage METRIC=QTY ...] [--json]
+      price one billing period of a schedule file (see docs/pricing.md)
+      try: monthend price testdata/schedules/acme.yaml --period 2026-03 --usage invoices_issued=12400
+
+Run "monthend --help" for every command.
+`, path)
+	return nil
+}
