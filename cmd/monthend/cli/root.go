@@ -126,7 +126,8 @@ Book: %s
 What works today:
   monthend price FILE --period 2026-03 [--usage METRIC=QTY ...] [--json]
       price one billing period of a schedule file (see docs/pricing.md)
-      try: monthend price testdata/schedules/acme.yaml --period 2026-03 --usage invoices_issued=12400
+      try: bin/monthend price pricing/testdata/schedules/acme.yaml --period 2026-04 \
+             --usage invoices_issued=12400 --usage api_calls=1240
 
 Run "monthend --help" for every command.
 `, path)
