@@ -66,7 +66,7 @@ func TestYAMLNumbersStayExact(t *testing.T) {
 }
 
 func TestYAMLAndJSONAgree(t *testing.T) {
-	for _, name := range []string{"ramp.yaml", "usage.yaml", "acme.yaml"} {
+	for _, name := range []string{"ramp.yaml", "usage.yaml", "acme.yaml", "ramp3y.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", "schedules", name))
 			if err != nil {
@@ -166,7 +166,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 // schedule, and prices its first periods without panicking.
 func FuzzParseSchedule(f *testing.F) {
 	f.Add([]byte(valid))
-	for _, name := range []string{"ramp.yaml", "usage.yaml", "acme.yaml"} {
+	for _, name := range []string{"ramp.yaml", "usage.yaml", "acme.yaml", "ramp3y.yaml"} {
 		if data, err := os.ReadFile(filepath.Join("testdata", "schedules", name)); err == nil {
 			f.Add(data)
 		}
@@ -198,4 +198,42 @@ func FuzzParseSchedule(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFormatDocExample: the complete example of docs/schedule-format.md, in
+// YAML and in JSON, parses to the same schedule, and the copies in testdata
+// are what the page shows.
+func TestFormatDocExample(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join("..", "docs", "schedule-format.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := func(lang string) string {
+		_, rest, ok := strings.Cut(string(page), "```"+lang+"\n")
+		body, _, ok2 := strings.Cut(rest, "```")
+		if !ok || !ok2 {
+			t.Fatalf("no %s block in the page", lang)
+		}
+		return body
+	}
+	var parsed []*Schedule
+	for _, f := range []struct{ lang, file string }{{"yaml", "ramp3y.yaml"}, {"json", "ramp3y.json"}} {
+		data, err := os.ReadFile(filepath.Join("testdata", "schedules", f.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(data) != block(f.lang) {
+			t.Errorf("testdata/schedules/%s differs from the page's %s example", f.file, f.lang)
+		}
+		s, err := ParseSchedule(f.file, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed = append(parsed, s)
+	}
+	a, _ := json.Marshal(parsed[0])
+	b, _ := json.Marshal(parsed[1])
+	if string(a) != string(b) {
+		t.Errorf("YAML and JSON examples differ:\n%s\n%s", a, b)
+	}
 }
