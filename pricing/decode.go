@@ -13,6 +13,10 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// ErrInvalidSchedule marks a schedule document that parsed but breaks the
+// rules of docs/schedule-format.md.
+var ErrInvalidSchedule = errors.New("invalid schedule")
+
 // ParseSchedule reads a schedule document, JSON or YAML, and validates it.
 // name is the file name: ".json" means JSON, ".yaml"/".yml" YAML, anything
 // else is sniffed (a document starting with '{' is JSON). Errors name the
@@ -49,7 +53,16 @@ func ParseSchedule(name string, data []byte) (*Schedule, error) {
 		return nil, fmt.Errorf("%s: more than one document; a file holds one schedule", name)
 	}
 	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		var many interface{ Unwrap() []error }
+		if errors.As(err, &many) && len(many.Unwrap()) > 1 {
+			var b strings.Builder
+			for _, e := range many.Unwrap() {
+				b.WriteString("\n  - ")
+				b.WriteString(e.Error())
+			}
+			return nil, fmt.Errorf("%s: %w, %d problems (see docs/schedule-format.md):%s", name, ErrInvalidSchedule, len(many.Unwrap()), b.String())
+		}
+		return nil, fmt.Errorf("%s: %w: %v", name, ErrInvalidSchedule, err)
 	}
 	return &s, nil
 }
