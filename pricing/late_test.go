@@ -24,3 +24,30 @@ func TestLateUsageBillsTheDifferenceOfTieredTotals(t *testing.T) {
 		t.Errorf("unchanged usage: %d lines, %v", len(lines), err)
 	}
 }
+
+func TestRecordingUsageRecordsWhatWasPriced(t *testing.T) {
+	s := monthly("2026-01-01",
+		PriceLine{Name: "Platform", Model: Flat, Price: d("100.00")},
+		PriceLine{Name: "API calls", Model: GraduatedM, Metric: "api_calls", Tiers: tiers3()},
+		PriceLine{Name: "Payments", Model: Percentage, Metric: "volume", Percent: d("1"), FixedFee: d("0.25"), CountMetric: "payments"})
+	s.Phases[0].Minimum = &UsageMinimum{Amount: d("1000"), Per: PerPeriod}
+	u := DailyUsage{"api_calls": {MustDate("2026-02-03"): d("1500")}, "volume": {MustDate("2026-02-04"): d("900")}}
+	rec := &RecordingUsage{Usage: u}
+	if _, err := Price(s, 2, rec); err != nil {
+		t.Fatal(err)
+	}
+	want := []Reading{
+		{"api_calls", MustDate("2026-02-01"), MustDate("2026-03-01"), d("1500")},
+		{"volume", MustDate("2026-02-01"), MustDate("2026-03-01"), d("900")},
+		{"payments", MustDate("2026-02-01"), MustDate("2026-03-01"), d("0")},
+	}
+	if len(rec.Readings) != len(want) {
+		t.Fatalf("readings %+v", rec.Readings)
+	}
+	for i, w := range want {
+		g := rec.Readings[i]
+		if g.Metric != w.Metric || !g.From.Equal(w.From) || !g.To.Equal(w.To) || !g.Value.Equal(w.Value) {
+			t.Errorf("reading %d: %+v, want %+v", i, g, w)
+		}
+	}
+}
