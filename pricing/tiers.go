@@ -77,11 +77,7 @@ func explainGraduated(b *strings.Builder, tiers []Tier, uses []TierUse, priceSca
 			b.WriteString(" + ")
 		}
 		t := tiers[u.Tier-1]
-		writeAmount(b, u.Units, 0)
-		b.WriteString(" × ")
-		writeAmount(b, t.UnitPrice, priceScale)
-		b.WriteString(" (tier ")
-		b.WriteString(strconv.Itoa(u.Tier))
+		writeTierUse(b, u, t, priceScale)
 		if t.UpTo != nil {
 			b.WriteString(", up to ")
 			writeAmount(b, *t.UpTo, 0)
@@ -100,11 +96,7 @@ func explainGraduated(b *strings.Builder, tiers []Tier, uses []TierUse, priceSca
 // explainVolume writes "1,240 × 0.08 (tier 2 of 3: over 1,000 up to 5,000, all units)".
 func explainVolume(b *strings.Builder, tiers []Tier, u TierUse, priceScale int32) {
 	t := tiers[u.Tier-1]
-	writeAmount(b, u.Units, 0)
-	b.WriteString(" × ")
-	writeAmount(b, t.UnitPrice, priceScale)
-	b.WriteString(" (tier ")
-	b.WriteString(strconv.Itoa(u.Tier))
+	writeTierUse(b, u, t, priceScale)
 	b.WriteString(" of ")
 	b.WriteString(strconv.Itoa(len(tiers)))
 	b.WriteString(": ")
@@ -125,4 +117,14 @@ func explainVolume(b *strings.Builder, tiers []Tier, u TierUse, priceScale int32
 		writeAmount(b, t.FlatFee, priceScale)
 		b.WriteString(" flat")
 	}
+}
+
+// writeTierUse writes the start both tier explanations share:
+// "1,000 × 0.10 (tier 1".
+func writeTierUse(b *strings.Builder, u TierUse, t Tier, priceScale int32) {
+	writeAmount(b, u.Units, 0)
+	b.WriteString(" × ")
+	writeAmount(b, t.UnitPrice, priceScale)
+	b.WriteString(" (tier ")
+	b.WriteString(strconv.Itoa(u.Tier))
 }

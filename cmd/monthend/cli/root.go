@@ -24,6 +24,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	dbFlag         string
+	readOnly       bool
 }
 
 // usageError marks errors in the command line itself (as opposed to the
@@ -61,6 +62,14 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // lives in its own file.
 var subcommands = []func(*app) *cobra.Command{
 	(*app).priceCommand,
+	(*app).customersCommand,
+	(*app).metricsCommand,
+	(*app).aliasesCommand,
+	(*app).usageCommand,
+	(*app).serveCommand,
+	(*app).apikeyCommand,
+	(*app).backupCommand,
+	(*app).checkCommand,
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -82,6 +91,7 @@ Every operation is also a sub-command, for scripts and tests.`,
 	}
 	root.PersistentFlags().StringVar(&a.dbFlag, "db", "",
 		"path of the book (default $MONTHEND_DB, else $XDG_DATA_HOME/monthend/book.db)")
+	root.PersistentFlags().BoolVar(&a.readOnly, "read-only", false, "open the book read-only (works beside a running writer; commands that change the book refuse)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageError{err}
 	})
