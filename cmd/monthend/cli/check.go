@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+func (a *app) checkCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check",
+		Short: "Verify the book's invariants",
+		Long: `check verifies the book: bbolt's page consistency; valid customers, metrics
+and aliases; every event attributed to its alias's customer on the right day
+and indexed; and daily rollups equal to a recount of the raw events. It
+prints every breach and exits 1 if there is any. It reads only, so it runs
+beside a running writer.`,
+		Example: "  monthend check",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := a.openBook(false)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			prog := newProgress(a.stderr)
+			breaches, err := b.Check(context.Background(), func(n int) {
+				if n >= 100000 {
+					prog.print(false, "checked %d events", n)
+				}
+			})
+			prog.clear()
+			if err != nil {
+				return err
+			}
+			for _, br := range breaches {
+				fmt.Fprintln(a.stdout, br)
+			}
+			if len(breaches) > 0 {
+				return fmt.Errorf("book %s breaks %d invariants (listed above); restore a backup or report it", b.Path(), len(breaches))
+			}
+			fmt.Fprintf(a.stdout, "book %s is sound\n", b.Path())
+			return nil
+		},
+	}
+}

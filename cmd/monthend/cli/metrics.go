@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/monthend/monthend/ledger"
+)
+
+func (a *app) metricsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "metrics",
+		Short: "Add and list the metrics usage is measured in",
+		Long: `metrics manages what is metered. A metric has a code (what events name), a
+display name, a unit and an aggregation: count (events), sum, max, latest (of
+the event's value, or of --property) or unique_count (distinct values of
+--property, exact over the period).`,
+	}
+	cmd.AddCommand(a.metricsAddCommand(), a.metricsListCommand())
+	return cmd
+}
+
+func (a *app) metricsAddCommand() *cobra.Command {
+	var m ledger.Metric
+	var agg string
+	cmd := &cobra.Command{
+		Use:   "add CODE --aggregation AGG [--property NAME] [--name NAME] [--unit UNIT]",
+		Short: "Add a metric",
+		Example: `  monthend metrics add api_calls --aggregation count --name "API calls" --unit call
+  monthend metrics add storage_gb --aggregation max --unit GB
+  monthend metrics add bytes_out --aggregation sum --property bytes --unit byte
+  monthend metrics add active_users --aggregation unique_count --property user_id`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("metrics add takes one metric CODE")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			m.Code, m.Aggregation = args[0], ledger.Aggregation(agg)
+			if agg == "" {
+				return usagef("metrics add needs --aggregation (one of %v)", ledger.Aggregations)
+			}
+			if err := m.Validate(); err != nil {
+				return usageError{err}
+			}
+			b, err := a.openBook(true)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			if err := b.AddMetric(m); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "added metric %s (%s)\n", m.Code, m.Aggregation)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&agg, "aggregation", "", "count, sum, max, unique_count or latest")
+	f.StringVar(&m.Property, "property", "", "event property to aggregate (required for unique_count)")
+	f.StringVar(&m.DisplayName, "name", "", "display name (default: the code)")
+	f.StringVar(&m.Unit, "unit", "", "unit, e.g. call, GB")
+	return cmd
+}
+
+func (a *app) metricsListCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "list [--json]",
+		Short:   "List the metrics",
+		Example: "  monthend metrics list\n  monthend metrics list --json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := a.openBook(false)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			ms, err := b.Metrics()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if ms == nil {
+					ms = []ledger.Metric{}
+				}
+				return writeJSON(a.stdout, ms)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "CODE\tNAME\tUNIT\tAGGREGATION\tPROPERTY")
+			for _, m := range ms {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Code, m.DisplayName, m.Unit, m.Aggregation, m.Property)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

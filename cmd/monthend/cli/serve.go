@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/monthend/monthend/integrations/usageapi"
+)
+
+func (a *app) serveCommand() *cobra.Command {
+	var (
+		addr        string
+		allowRemote bool
+		maxBytes    int64
+	)
+	cmd := &cobra.Command{
+		Use:   "serve [--addr 127.0.0.1:8080]",
+		Short: "Serve the usage HTTP API",
+		Long: `serve accepts usage events over HTTP: POST /v1/usage/events (monthend's
+shape, one event or a batch of up to 1,000), Sequence's POST
+/api/usage-events and Lago's POST /api/v1/events and /api/v1/events/batch,
+with a bearer API key (monthend apikey create). GET /healthz answers without
+a key. The shapes and error codes are in docs/usage-ingestion.md.
+
+It binds to a loopback address unless --allow-remote is given. It holds the
+book for writing; other commands read beside it. On SIGINT or SIGTERM it
+stops accepting, lets requests in flight finish and closes the book: every
+acknowledged event is committed.`,
+		Example: `  monthend apikey create pipeline
+  monthend serve --addr 127.0.0.1:8080
+  curl -H "Authorization: Bearer $KEY" -d '{"id":"e1","customer":"acme","metric":"api_calls","timestamp":"2026-03-05T10:00:00Z"}' \
+      http://127.0.0.1:8080/v1/usage/events`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			host, _, err := net.SplitHostPort(addr)
+			if err != nil {
+				return usagef("--addr %q: want HOST:PORT, e.g. 127.0.0.1:8080", addr)
+			}
+			if ip := net.ParseIP(host); (ip == nil || !ip.IsLoopback()) && host != "localhost" && !allowRemote {
+				return usagef("--addr %s is not a loopback address; add --allow-remote to accept usage from other machines", addr)
+			}
+			b, err := a.openBook(true)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			log := slog.New(slog.NewTextHandler(a.stderr, nil))
+			srv := &http.Server{
+				Handler:           usageapi.New(b, usageapi.Options{MaxBytes: maxBytes, Logger: log}),
+				ReadHeaderTimeout: 10 * time.Second,
+				ReadTimeout:       60 * time.Second,
+				IdleTimeout:       120 * time.Second,
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("serve: %w", err)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			errc := make(chan error, 1)
+			go func() { errc <- srv.Serve(ln) }()
+			fmt.Fprintf(a.stderr, "monthend serve: listening on http://%s (book %s); Ctrl-C stops\n", ln.Addr(), b.Path())
+			select {
+			case err := <-errc:
+				return fmt.Errorf("serve: %w", err)
+			case <-ctx.Done():
+			}
+			fmt.Fprintln(a.stderr, "monthend serve: shutting down; finishing requests in flight")
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				return fmt.Errorf("serve: shutdown: %w", err)
+			}
+			if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
+	cmd.Flags().BoolVar(&allowRemote, "allow-remote", false, "allow a non-loopback --addr")
+	cmd.Flags().Int64Var(&maxBytes, "max-body", usageapi.DefaultMaxBytes, "largest request body in bytes")
+	return cmd
+}

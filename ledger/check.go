@@ -1,0 +1,240 @@
+package ledger
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/monthend/monthend/pricing"
+)
+
+// Check verifies the book's invariants and returns every breach found (nil
+// when the book is sound):
+//   - bbolt's own page-level consistency check;
+//   - customers and metrics are valid; every alias names an existing customer;
+//   - every event decodes, is attributed exactly when its alias is mapped, to
+//     that alias's customer, on its day in the customer's time zone, and is
+//     listed in the usage index or the unattributed list (and nothing else is);
+//   - the rollups and distinct-value counts equal a recount of the raw events.
+//
+// progress, if not nil, is called with the number of events checked.
+func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, error) {
+	var breaches []string
+	breach := func(format string, args ...any) {
+		if len(breaches) < 1000 {
+			breaches = append(breaches, fmt.Sprintf(format, args...))
+		}
+	}
+	err := b.view(func(tx *bolt.Tx) error {
+		for err := range tx.Check() {
+			breach("bbolt: %v", err)
+		}
+		if v := readVersion(tx); v != schemaVersion {
+			breach("schema version %d, want %d", v, schemaVersion)
+		}
+		locs := map[string]*time.Location{}
+		if err := tx.Bucket(bucketCustomers).ForEach(func(k, v []byte) error {
+			var c Customer
+			if err := json.Unmarshal(v, &c); err != nil {
+				breach("customer %s: %v", k, err)
+				return nil
+			}
+			if err := c.Validate(); err != nil || c.ID != string(k) {
+				breach("customer %s: invalid record (%v)", k, err)
+				return nil
+			}
+			locs[c.ID], _ = c.Location()
+			return nil
+		}); err != nil {
+			return err
+		}
+		metrics := map[string]*Metric{}
+		ms, err := allMetrics(tx)
+		if err != nil {
+			return err
+		}
+		for i := range ms {
+			if err := ms[i].Validate(); err != nil {
+				breach("metric %s: %v", ms[i].Code, err)
+			}
+			metrics[ms[i].Code] = &ms[i]
+		}
+		aliases := map[string]string{}
+		tx.Bucket(bucketAliases).ForEach(func(k, v []byte) error {
+			if _, ok := locs[string(v)]; !ok {
+				breach("alias %s maps to missing customer %s", k, v)
+			}
+			aliases[string(k)] = string(v)
+			return nil
+		})
+
+		// Recount everything from the raw events.
+		want := map[string]*rollup{}
+		wantUniq := map[string]uint64{}
+		wantUsage := map[string]bool{}
+		wantUnattrib := map[string]bool{}
+		wantIDs := map[string][]byte{} // hash → SEQs, in order
+		seenIDs := map[string]uint64{}
+		var n int
+		var key []byte
+		err = tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+			n++
+			if n%100000 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if progress != nil {
+					progress(n)
+				}
+			}
+			if len(k) != 8 {
+				breach("event key %x is not a sequence number", k)
+				return nil
+			}
+			seq := binary.BigEndian.Uint64(k)
+			se, err := decodeEvent(seq, v)
+			if err != nil {
+				breach("event #%d: %v", seq, err)
+				return nil
+			}
+			id := se.ID
+			if other, dup := seenIDs[id]; dup {
+				breach("event id %s is stored twice (#%d and #%d)", id, other, seq)
+			}
+			seenIDs[id] = seq
+			h := idHash(id)
+			wantIDs[string(h[:])] = binary.BigEndian.AppendUint64(wantIDs[string(h[:])], seq)
+			m := metrics[se.Metric]
+			if m == nil {
+				breach("event %s: unknown metric %s", id, se.Metric)
+				return nil
+			}
+			mapped := aliases[se.Customer]
+			if se.CustomerID != mapped {
+				breach("event %s: attributed to %q but alias %q maps to %q", id, se.CustomerID, se.Customer, mapped)
+				return nil
+			}
+			if se.CustomerID == "" {
+				wantUnattrib[string(unattribKey(nil, se.Customer, seq))] = true
+				return nil
+			}
+			if loc := locs[se.CustomerID]; loc != nil && !pricing.DateOf(se.Timestamp, loc).Equal(se.Day) {
+				breach("event %s: day %s, but its timestamp falls on %s in the customer's zone", id, se.Day, pricing.DateOf(se.Timestamp, loc))
+			}
+			day := dayNum(se.Day)
+			if m.indexed() {
+				wantUsage[string(usageKey(nil, se.CustomerID, se.Metric, day, seq))] = true
+			}
+			key = rollupKey(key[:0], se.CustomerID, se.Metric, day)
+			r := want[string(key)]
+			if r == nil {
+				r = &rollup{}
+				want[string(key)] = r
+			}
+			val, uniq, err := eventValue(m, &se.Event)
+			if err != nil {
+				breach("event %s: %v", id, err)
+				return nil
+			}
+			r.Events++
+			if se.Late {
+				r.Late++
+			}
+			switch m.Aggregation {
+			case AggSum:
+				r.Sum = r.Sum.Add(val)
+			case AggMax:
+				if r.Max == nil || val.GreaterThan(*r.Max) {
+					vv := val
+					r.Max = &vv
+				}
+			case AggLatest:
+				if ts := se.Timestamp.UnixNano(); laterThan(ts, id, r.LatestTS, r.LatestID) {
+					r.LatestTS, r.LatestID, r.Latest = ts, id, val
+				}
+			case AggUniqueCount:
+				uk := string(uniqueKey(nil, se.CustomerID, se.Metric, day, uniq))
+				if wantUniq[uk] == 0 {
+					r.Uniques++
+				}
+				wantUniq[uk]++
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(n)
+		}
+		tx.Bucket(bucketIDs).ForEach(func(k, v []byte) error {
+			if !bytes.Equal(v, wantIDs[string(k)]) {
+				breach("idempotency index %x holds %x, the events say %x", k, v, wantIDs[string(k)])
+			}
+			delete(wantIDs, string(k))
+			return nil
+		})
+		for k, v := range wantIDs {
+			breach("idempotency index lacks %x → %x", k, v)
+		}
+		compareKeys(tx.Bucket(bucketUsage), wantUsage, "usage index", breach)
+		compareKeys(tx.Bucket(bucketUnattrib), wantUnattrib, "unattributed list", breach)
+		tx.Bucket(bucketRollups).ForEach(func(k, v []byte) error {
+			got, err := decodeRollup(v)
+			w := want[string(k)]
+			switch {
+			case err != nil:
+				breach("rollup %q: %v", k, err)
+			case w == nil:
+				breach("rollup %q has no events (%d counted)", k, got.Events)
+			case !got.equal(w):
+				breach("rollup %q: stored %s, recount %s", k, describeRollup(&got), describeRollup(w))
+			}
+			delete(want, string(k))
+			return nil
+		})
+		for k, w := range want {
+			breach("rollup %q missing (recount %s)", k, describeRollup(w))
+		}
+		tx.Bucket(bucketUniques).ForEach(func(k, v []byte) error {
+			got, err := decodeCount(v)
+			if err != nil || got != wantUniq[string(k)] {
+				breach("distinct value %q: stored count %d, recount %d", k, got, wantUniq[string(k)])
+			}
+			delete(wantUniq, string(k))
+			return nil
+		})
+		for k, w := range wantUniq {
+			breach("distinct value %q missing (recount %d)", k, w)
+		}
+		return nil
+	})
+	return breaches, err
+}
+
+func compareKeys(bk *bolt.Bucket, want map[string]bool, what string, breach func(string, ...any)) {
+	bk.ForEach(func(k, _ []byte) error {
+		if !want[string(k)] {
+			breach("%s holds %q, which no event accounts for", what, bytes.ReplaceAll(k, []byte{0}, []byte("|")))
+		}
+		delete(want, string(k))
+		return nil
+	})
+	for k := range want {
+		breach("%s lacks %q", what, k)
+	}
+}
+
+func describeRollup(r *rollup) string {
+	max := "-"
+	if r.Max != nil {
+		max = r.Max.String()
+	}
+	return fmt.Sprintf("{events %d late %d sum %s max %s latest %s@%s distinct %d}",
+		r.Events, r.Late, r.Sum, max, r.Latest, r.LatestID, r.Uniques)
+}

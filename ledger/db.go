@@ -1,0 +1,189 @@
+// Package ledger owns the book of record: one bbolt file holding customers,
+// their aliases, metrics, usage events and their daily rollups, API keys and
+// the audit trail.
+//
+// Invariants (verified by Check, and by every store test when it ends):
+//   - every state change is one bbolt transaction that also writes its audit
+//     record;
+//   - an event id is stored once; a repeat with the same content changes
+//     nothing, a repeat with new content replaces the old event and moves the
+//     rollups from the old values to the new in the same transaction;
+//   - the daily rollups equal a recount of the raw events;
+//   - nothing is dropped: an event whose alias maps to no customer is kept as
+//     unattributed until the alias is mapped.
+package ledger
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Errors callers act on.
+var (
+	// ErrBookLocked: another process holds the book for writing.
+	ErrBookLocked = errors.New("book is open in another monthend process")
+	// ErrReadOnly: a write was attempted on a book opened with ReadOnly.
+	ErrReadOnly = errors.New("book is open read-only")
+	// ErrNotFound: the named customer, metric, alias or key does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrExists: the record being added already exists.
+	ErrExists = errors.New("already exists")
+	// ErrInvalid: a record failed validation.
+	ErrInvalid = errors.New("invalid")
+	// ErrNewerSchema: the file was written by a newer monthend.
+	ErrNewerSchema = errors.New("book was written by a newer monthend")
+)
+
+// Options tune Open. The zero value opens for writing as actor "monthend".
+type Options struct {
+	// ReadOnly opens the book for reading only. If another process holds the
+	// book for writing, the book is read from a consistent snapshot that the
+	// writer streams (see snapshot.go), so a read-only open never waits.
+	ReadOnly bool
+	// Actor names who makes the changes, for the audit trail ("cli:alice").
+	Actor string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// LockTimeout bounds the wait for the file lock (default and maximum 1s).
+	LockTimeout time.Duration
+	// NoSync skips fsync on commit. Only for benchmarks and throwaway books.
+	NoSync bool
+}
+
+// Book is an open book of record. It is safe for concurrent use; bbolt
+// serialises writers and lets readers run beside them.
+type Book struct {
+	db       *bolt.DB
+	path     string
+	readOnly bool
+	actor    string
+	now      func() time.Time
+	snapshot string          // temporary copy read in a read-only open beside a writer
+	server   *snapshotServer // serves snapshots to read-only opens while we write
+	// custCache holds what ingestion needs of each customer (*custInfo),
+	// across transactions. Only write transactions fill it, and every
+	// change to a customer clears it inside its own transaction, while it
+	// holds bbolt's writer lock, so no writer can see a stale entry.
+	custCache sync.Map
+}
+
+// Open opens (creating if needed, mode 0600) the book at path and runs any
+// pending schema migrations. Opening a book that another process holds for
+// writing fails within LockTimeout with ErrBookLocked, unless
+// opts.ReadOnly is set.
+func Open(path string, opts Options) (*Book, error) {
+	b := &Book{path: path, readOnly: opts.ReadOnly, actor: opts.Actor, now: opts.Now}
+	if b.actor == "" {
+		b.actor = "monthend"
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	timeout := opts.LockTimeout
+	if timeout <= 0 || timeout > time.Second {
+		timeout = time.Second
+	}
+	if opts.ReadOnly {
+		if err := b.openReadOnly(timeout); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create the book's folder: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, lockedError(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open book %s: %w", path, err)
+	}
+	b.db = db
+	if err := b.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	b.server = startSnapshotServer(db, path)
+	return b, nil
+}
+
+// openReadOnly opens beside a writer through its snapshot socket, else
+// directly with a shared lock.
+func (b *Book) openReadOnly(timeout time.Duration) error {
+	if _, err := os.Stat(b.path); err != nil {
+		return fmt.Errorf("open book %s: %w", b.path, err)
+	}
+	for attempt := 0; attempt < 2; attempt++ {
+		if snap, err := fetchSnapshot(b.path); err == nil {
+			db, err := bolt.Open(snap, 0o600, &bolt.Options{ReadOnly: true, Timeout: timeout})
+			if err != nil {
+				os.Remove(snap)
+				return fmt.Errorf("open snapshot of %s: %w", b.path, err)
+			}
+			b.db, b.snapshot = db, snap
+			return b.checkSchema()
+		}
+		db, err := bolt.Open(b.path, 0o600, &bolt.Options{ReadOnly: true, Timeout: timeout})
+		if err == nil {
+			b.db = db
+			return b.checkSchema()
+		}
+		if !errors.Is(err, berrors.ErrTimeout) {
+			return fmt.Errorf("open book %s: %w", b.path, err)
+		}
+		// A writer holds the lock but did not answer on its socket (it may
+		// be starting up): ask once more.
+	}
+	return lockedError(b.path)
+}
+
+func lockedError(path string) error {
+	pid := "unknown"
+	if p, err := writerPID(path); err == nil {
+		pid = fmt.Sprint(p)
+	}
+	return lockedErr(fmt.Sprintf("book %s is open in another monthend process (pid %s); close it or use --read-only", path, pid))
+}
+
+// lockedErr is ErrBookLocked with the book and the holder's pid.
+type lockedErr string
+
+func (e lockedErr) Error() string        { return string(e) }
+func (e lockedErr) Is(target error) bool { return target == ErrBookLocked }
+
+// Path is the file the book lives in.
+func (b *Book) Path() string { return b.path }
+
+// ReadOnly reports whether the book was opened read-only.
+func (b *Book) ReadOnly() bool { return b.readOnly }
+
+// Close stops serving snapshots and closes the file.
+func (b *Book) Close() error {
+	if b.server != nil {
+		b.server.close()
+	}
+	err := b.db.Close()
+	if b.snapshot != "" {
+		os.Remove(b.snapshot)
+	}
+	return err
+}
+
+// update runs fn in a write transaction, refusing on a read-only book.
+func (b *Book) update(fn func(tx *bolt.Tx) error) error {
+	if b.readOnly {
+		return ErrReadOnly
+	}
+	return b.db.Update(fn)
+}
+
+// view runs fn in a read transaction.
+func (b *Book) view(fn func(tx *bolt.Tx) error) error { return b.db.View(fn) }

@@ -1,0 +1,303 @@
+package ledger
+
+// The binary encodings of the two records written per event (the stored
+// event and its day's rollup). Everything else is JSON. They are binary
+// because ingestion is the hot path: BenchmarkEncodeEvent compares this with
+// encoding/json (see docs/performance.md).
+//
+// Stored event, value of events/SEQ:
+//
+//	byte    format version (1)
+//	byte    flags: bit 0 late
+//	str     event id
+//	str     alias as sent          (str = uvarint length, bytes)
+//	str     customer id ("" while unattributed)
+//	str     metric code
+//	varint  timestamp, Unix nanoseconds
+//	str     value, decimal text
+//	uvarint day in the customer's zone as YYYYMMDD (0 while unattributed)
+//	varint  received, Unix nanoseconds
+//	uvarint number of properties, then that many (str key, str value), keys sorted
+//
+// Rollup, value of rollups/CUSTOMER|METRIC|DAY:
+//
+//	byte    format version (1)
+//	uvarint events, uvarint late events, uvarint distinct values
+//	str     sum, str max (decimal text, "" if none)
+//	varint  latest timestamp, str latest event id, str latest value
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/monthend/monthend/pricing"
+)
+
+var errCorrupt = errors.New("corrupt record")
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil || len(d.b) < 1 {
+		d.err = errCorrupt
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCorrupt
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.err != nil || uint64(len(d.b)) < n {
+		d.err = errCorrupt
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) decimal() decimal.Decimal {
+	s := d.str()
+	if s == "" || s == "0" || d.err != nil {
+		return decimal.Decimal{}
+	}
+	v, err := decimal.NewFromString(s)
+	if err != nil {
+		d.err = errCorrupt
+	}
+	return v
+}
+
+// dayNum is a Date as YYYYMMDD; 0 for the zero Date.
+func dayNum(d pricing.Date) uint32 {
+	if d.IsZero() {
+		return 0
+	}
+	return uint32(d.Year()*10000 + int(d.Month())*100 + d.Day())
+}
+
+func dayOfNum(n uint32) pricing.Date {
+	if n == 0 {
+		return pricing.Date{}
+	}
+	return pricing.NewDate(int(n/10000), time.Month(n/100%100), int(n%100))
+}
+
+func encodeEvent(buf []byte, e *StoredEvent) []byte {
+	buf = append(buf, 1)
+	var flags byte
+	if e.Late {
+		flags |= 1
+	}
+	buf = append(buf, flags)
+	buf = appendStr(buf, e.ID)
+	buf = appendStr(buf, e.Customer)
+	buf = appendStr(buf, e.CustomerID)
+	buf = appendStr(buf, e.Metric)
+	buf = binary.AppendVarint(buf, e.Timestamp.UnixNano())
+	buf = appendStr(buf, e.Value.String())
+	buf = binary.AppendUvarint(buf, uint64(dayNum(e.Day)))
+	buf = binary.AppendVarint(buf, e.Received.UnixNano())
+	buf = binary.AppendUvarint(buf, uint64(len(e.Properties)))
+	if len(e.Properties) > 0 {
+		for _, k := range sortedKeys(e.Properties) {
+			buf = appendStr(buf, k)
+			buf = appendStr(buf, e.Properties[k])
+		}
+	}
+	return buf
+}
+
+func decodeEvent(seq uint64, b []byte) (StoredEvent, error) {
+	d := decoder{b: b}
+	var e StoredEvent
+	e.seq = seq
+	if d.byte() != 1 {
+		return e, errCorrupt
+	}
+	e.Late = d.byte()&1 != 0
+	e.ID = d.str()
+	e.Customer = d.str()
+	e.CustomerID = d.str()
+	e.Metric = d.str()
+	e.Timestamp = time.Unix(0, d.varint()).UTC()
+	e.Value = d.decimal()
+	e.Day = dayOfNum(uint32(d.uvarint()))
+	e.Received = time.Unix(0, d.varint()).UTC()
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		return e, errCorrupt
+	}
+	if n > 0 {
+		e.Properties = make(map[string]string, n)
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			k := d.str()
+			e.Properties[k] = d.str()
+		}
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errCorrupt
+	}
+	return e, d.err
+}
+
+// rollup is the usage of one customer, metric and day.
+type rollup struct {
+	Events, Late, Uniques uint64
+	Sum                   decimal.Decimal
+	Max                   *decimal.Decimal
+	LatestTS              int64
+	LatestID              string
+	Latest                decimal.Decimal
+}
+
+func encodeRollup(buf []byte, r *rollup) []byte {
+	buf = append(buf, 1)
+	buf = binary.AppendUvarint(buf, r.Events)
+	buf = binary.AppendUvarint(buf, r.Late)
+	buf = binary.AppendUvarint(buf, r.Uniques)
+	buf = appendStr(buf, r.Sum.String())
+	if r.Max != nil {
+		buf = appendStr(buf, r.Max.String())
+	} else {
+		buf = appendStr(buf, "")
+	}
+	buf = binary.AppendVarint(buf, r.LatestTS)
+	buf = appendStr(buf, r.LatestID)
+	if r.LatestID != "" {
+		buf = appendStr(buf, r.Latest.String())
+	} else {
+		buf = appendStr(buf, "")
+	}
+	return buf
+}
+
+func decodeRollup(b []byte) (rollup, error) {
+	d := decoder{b: b}
+	var r rollup
+	if d.byte() != 1 {
+		return r, errCorrupt
+	}
+	r.Events = d.uvarint()
+	r.Late = d.uvarint()
+	r.Uniques = d.uvarint()
+	r.Sum = d.decimal()
+	if s := d.str(); s != "" {
+		m, err := decimal.NewFromString(s)
+		if err != nil {
+			return r, errCorrupt
+		}
+		r.Max = &m
+	}
+	r.LatestTS = d.varint()
+	r.LatestID = d.str()
+	r.Latest = d.decimal()
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errCorrupt
+	}
+	return r, d.err
+}
+
+func (r *rollup) equal(o *rollup) bool {
+	if r.Events != o.Events || r.Late != o.Late || r.Uniques != o.Uniques || !r.Sum.Equal(o.Sum) ||
+		r.LatestTS != o.LatestTS || r.LatestID != o.LatestID || !r.Latest.Equal(o.Latest) {
+		return false
+	}
+	if (r.Max == nil) != (o.Max == nil) {
+		return false
+	}
+	return r.Max == nil || r.Max.Equal(*o.Max)
+}
+
+// Key layouts (see schema.go).
+
+func rollupKey(buf []byte, customer, metric string, day uint32) []byte {
+	buf = append(buf, customer...)
+	buf = append(buf, 0)
+	buf = append(buf, metric...)
+	buf = append(buf, 0)
+	return binary.BigEndian.AppendUint32(buf, day)
+}
+
+func usageKey(buf []byte, customer, metric string, day uint32, seq uint64) []byte {
+	buf = rollupKey(buf, customer, metric, day)
+	return binary.BigEndian.AppendUint64(buf, seq)
+}
+
+func uniqueKey(buf []byte, customer, metric string, day uint32, value string) []byte {
+	buf = rollupKey(buf, customer, metric, day)
+	return append(buf, value...)
+}
+
+func unattribKey(buf []byte, alias string, seq uint64) []byte {
+	buf = append(buf, alias...)
+	buf = append(buf, 0)
+	return binary.BigEndian.AppendUint64(buf, seq)
+}
+
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// idHash is the idempotency index key of an event id.
+func idHash(id string) [8]byte {
+	sum := sha256.Sum256([]byte(id))
+	return [8]byte(sum[:8])
+}
+
+// indexed reports whether a metric's events are kept in the usage index.
+func (m *Metric) indexed() bool { return m.Aggregation == AggMax || m.Aggregation == AggLatest }
+
+// sameContent reports whether two events carry the same content, so that a
+// repeat is a duplicate rather than a correction. Attribution and receipt
+// time are the book's, not the content.
+func sameContent(a, b *Event) bool {
+	if a.Customer != b.Customer || a.Metric != b.Metric || !a.Timestamp.Equal(b.Timestamp) ||
+		!a.Value.Equal(b.Value) || len(a.Properties) != len(b.Properties) {
+		return false
+	}
+	for k, v := range a.Properties {
+		if w, ok := b.Properties[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}

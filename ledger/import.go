@@ -1,0 +1,286 @@
+package ledger
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+)
+
+// Format is a file format for usage import.
+type Format string
+
+// The import formats.
+const (
+	FormatAuto  Format = ""      // by the file name, else by the first byte ('{' means JSONL)
+	FormatJSONL Format = "jsonl" // one EventJSON per line; blank lines are skipped
+	FormatCSV   Format = "csv"   // header row, then one event per row (see parse_csv.go)
+)
+
+// Source is one file to import.
+type Source struct {
+	Name   string    // for messages: the path, or "-" for standard input
+	R      io.Reader //
+	Size   int64     // bytes, if known (0 otherwise), for progress
+	Format Format
+}
+
+// ImportOptions tune Import.
+type ImportOptions struct {
+	// BatchSize is the number of events per transaction (default 100,000;
+	// see docs/performance.md for how it was chosen).
+	// Larger batches ingest faster; a crash loses at most the batch in flight,
+	// which a rerun then counts exactly once.
+	BatchSize int
+	// Progress, if set, is called after each committed batch.
+	Progress func(ImportProgress)
+	// Reject, if set, is called for each rejected line.
+	Reject func(Rejection)
+}
+
+// ImportProgress reports how far an import is.
+type ImportProgress struct {
+	File    string
+	Lines   int   // lines (rows) read from this file so far
+	Bytes   int64 // bytes read from this file so far
+	Size    int64 // the file's size, 0 if unknown
+	Summary       // over the whole import so far
+}
+
+// Rejection is a line that was not stored, and why.
+type Rejection struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	ID     string `json:"id,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func (r Rejection) String() string { return fmt.Sprintf("%s:%d: %s", r.File, r.Line, r.Reason) }
+
+type parsedBatch struct {
+	events  []Event
+	lines   []int
+	rejects []Rejection
+	bytes   int64
+	lastLn  int
+}
+
+// Import streams the sources into the book in batched transactions and
+// returns what happened to every event. Bad lines are rejected with their
+// file, line and reason; the good lines around them are kept. If ctx is
+// cancelled, Import stops after the batch in flight and returns ctx's error
+// with the summary so far.
+func (b *Book) Import(ctx context.Context, sources []Source, opts ImportOptions) (Summary, error) {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 100000
+	}
+	var sum Summary
+	for _, src := range sources {
+		if err := b.importOne(ctx, src, opts, &sum); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+func (b *Book) importOne(ctx context.Context, src Source, opts ImportOptions, sum *Summary) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cr := &countingReader{r: src.R}
+	br := bufio.NewReaderSize(cr, 1<<20)
+	format := src.Format
+	if format == FormatAuto {
+		format = detectFormat(src.Name, br)
+	}
+	batches := make(chan parsedBatch, 2)
+	parseErr := make(chan error, 1)
+	// Parse on one goroutine while the other writes: two cores, two stages.
+	go func() {
+		defer close(batches)
+		var err error
+		switch format {
+		case FormatCSV:
+			err = parseCSVStream(ctx, br, src.Name, opts.BatchSize, cr, batches)
+		default:
+			err = parseJSONLStream(ctx, br, src.Name, opts.BatchSize, cr, batches)
+		}
+		parseErr <- err
+	}()
+	for pb := range batches {
+		for _, r := range pb.rejects {
+			sum.Rejected++
+			if opts.Reject != nil {
+				opts.Reject(r)
+			}
+		}
+		if len(pb.events) > 0 {
+			res, err := b.Ingest(ctx, pb.events)
+			if err != nil {
+				cancel()
+				for range batches {
+				}
+				return fmt.Errorf("import %s (lines up to %d): %w", src.Name, pb.lastLn, err)
+			}
+			for i, r := range res {
+				sum.Add(r)
+				if r.Outcome == Rejected && opts.Reject != nil {
+					opts.Reject(Rejection{File: src.Name, Line: pb.lines[i], ID: r.ID, Reason: r.Reason})
+				}
+			}
+		}
+		if opts.Progress != nil {
+			opts.Progress(ImportProgress{File: src.Name, Lines: pb.lastLn, Bytes: pb.bytes, Size: src.Size, Summary: *sum})
+		}
+	}
+	if err := <-parseErr; err != nil {
+		return fmt.Errorf("import %s: %w", src.Name, err)
+	}
+	return ctx.Err()
+}
+
+func detectFormat(name string, br *bufio.Reader) Format {
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(lower, ".csv"):
+		return FormatCSV
+	case strings.HasSuffix(lower, ".jsonl"), strings.HasSuffix(lower, ".ndjson"), strings.HasSuffix(lower, ".json"):
+		return FormatJSONL
+	}
+	p, _ := br.Peek(4096)
+	if t := bytes.TrimSpace(p); len(t) > 0 && t[0] != '{' {
+		return FormatCSV
+	}
+	return FormatJSONL
+}
+
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// maxLine bounds one JSON line; longer lines are rejected and skipped.
+const maxLine = 1 << 20
+
+func parseJSONLStream(ctx context.Context, br *bufio.Reader, name string, batchSize int, cr *countingReader, out chan<- parsedBatch) error {
+	pb := parsedBatch{events: make([]Event, 0, batchSize), lines: make([]int, 0, batchSize)}
+	send := func() bool {
+		pb.bytes = cr.n.Load() - int64(br.Buffered())
+		select {
+		case out <- pb:
+		case <-ctx.Done():
+			return false
+		}
+		pb = parsedBatch{events: make([]Event, 0, batchSize), lines: make([]int, 0, batchSize), lastLn: pb.lastLn}
+		return true
+	}
+	var long []byte
+	for n := 1; ; n++ {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// Longer than the buffer: gather it, up to maxLine.
+			long = append(long[:0], line...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				line, err = br.ReadSlice('\n')
+				if len(long) < maxLine+1 {
+					long = append(long, line...)
+				}
+			}
+			line = long
+		}
+		if err != nil && err != io.EOF {
+			return err
+		}
+		pb.lastLn = n
+		if t := bytes.TrimSpace(line); len(t) > 0 {
+			if len(t) > maxLine {
+				pb.rejects = append(pb.rejects, Rejection{File: name, Line: n, Reason: fmt.Sprintf("line longer than %d bytes", maxLine)})
+			} else if e, perr := ParseEventJSON(t); perr != nil {
+				pb.rejects = append(pb.rejects, Rejection{File: name, Line: n, ID: e.ID, Reason: perr.Error()})
+			} else {
+				pb.events = append(pb.events, e)
+				pb.lines = append(pb.lines, n)
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if len(pb.events) >= batchSize || len(pb.rejects) >= batchSize {
+			if !send() {
+				return ctx.Err()
+			}
+		}
+	}
+	if len(pb.events) > 0 || len(pb.rejects) > 0 || pb.lastLn > 0 {
+		send()
+	}
+	return nil
+}
+
+func parseCSVStream(ctx context.Context, br *bufio.Reader, name string, batchSize int, cr *countingReader, out chan<- parsedBatch) error {
+	r := csv.NewReader(br)
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("header: %w", err)
+	}
+	h, err := ParseCSVHeader(header)
+	if err != nil {
+		return fmt.Errorf("line 1: %w", err)
+	}
+	pb := parsedBatch{events: make([]Event, 0, batchSize), lines: make([]int, 0, batchSize)}
+	send := func() bool {
+		pb.bytes = cr.n.Load() - int64(br.Buffered())
+		select {
+		case out <- pb:
+		case <-ctx.Done():
+			return false
+		}
+		pb = parsedBatch{events: make([]Event, 0, batchSize), lines: make([]int, 0, batchSize), lastLn: pb.lastLn}
+		return true
+	}
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		var pe *csv.ParseError
+		switch {
+		case errors.As(err, &pe):
+			pb.rejects = append(pb.rejects, Rejection{File: name, Line: pe.StartLine, Reason: pe.Err.Error()})
+			pb.lastLn = pe.Line
+		case err != nil:
+			return err
+		default:
+			line, _ := r.FieldPos(0)
+			pb.lastLn = line
+			if e, perr := h.Event(row); perr != nil {
+				pb.rejects = append(pb.rejects, Rejection{File: name, Line: line, ID: e.ID, Reason: perr.Error()})
+			} else {
+				pb.events = append(pb.events, e)
+				pb.lines = append(pb.lines, line)
+			}
+		}
+		if len(pb.events) >= batchSize || len(pb.rejects) >= batchSize {
+			if !send() {
+				return ctx.Err()
+			}
+		}
+	}
+	send()
+	return nil
+}

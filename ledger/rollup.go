@@ -1,0 +1,462 @@
+package ledger
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/monthend/monthend/pricing"
+)
+
+// writer applies events to the book inside one write transaction. It keeps
+// the rollups it touches in memory and writes each once, at flush.
+type writer struct {
+	b         *Book
+	tx        *bolt.Tx
+	events    *bolt.Bucket
+	ids       *bolt.Bucket
+	usage     *bolt.Bucket
+	rollups   *bolt.Bucket
+	uniques   *bolt.Bucket
+	unattrib  *bolt.Bucket
+	customers map[string]*custInfo // by customer id
+	aliases   map[string]string    // alias → customer id ("" = unmapped)
+	metrics   map[string]*Metric   // nil = unknown
+	touched   map[string]*rollupSlot
+	// uniqs holds the distinct-value reference counts changed in this
+	// transaction, written in key order at flush: random inserts into one
+	// bbolt node cost a memmove each, which made large batches quadratic.
+	uniqs    map[string]uint64
+	now      time.Time
+	key, val []byte // scratch for lookups; never handed to Put
+	arena    []byte // bbolt keeps Put's key and value until commit: copies live here
+}
+
+// keep copies b into the arena, for Put.
+func (w *writer) keep(b []byte) []byte {
+	if len(w.arena)+len(b) > cap(w.arena) {
+		w.arena = make([]byte, 0, max(1<<20, len(b)))
+	}
+	n := len(w.arena)
+	w.arena = append(w.arena, b...)
+	return w.arena[n:len(w.arena):len(w.arena)]
+}
+
+type custInfo struct {
+	loc           *time.Location
+	issuedThrough uint32
+}
+
+type rollupSlot struct {
+	r         rollup
+	metric    *Metric
+	recompute bool // a removed event was the max or the latest
+}
+
+func newWriter(b *Book, tx *bolt.Tx) *writer {
+	// Events only ever append (sequence keys), so pack their pages full
+	// instead of bbolt's default half-full split.
+	tx.Bucket(bucketEvents).FillPercent = 0.95
+	return &writer{
+		b: b, tx: tx,
+		events:    tx.Bucket(bucketEvents),
+		ids:       tx.Bucket(bucketIDs),
+		usage:     tx.Bucket(bucketUsage),
+		rollups:   tx.Bucket(bucketRollups),
+		uniques:   tx.Bucket(bucketUniques),
+		unattrib:  tx.Bucket(bucketUnattrib),
+		customers: map[string]*custInfo{},
+		aliases:   map[string]string{},
+		metrics:   map[string]*Metric{},
+		touched:   map[string]*rollupSlot{},
+		uniqs:     map[string]uint64{},
+		now:       b.now(),
+	}
+}
+
+func (w *writer) metric(code string) *Metric {
+	m, ok := w.metrics[code]
+	if !ok {
+		if mm, found := getMetric(w.tx, code); found {
+			m = &mm
+		}
+		w.metrics[code] = m
+	}
+	return m
+}
+
+func (w *writer) customerOf(alias string) string {
+	id, ok := w.aliases[alias]
+	if !ok {
+		id = string(w.tx.Bucket(bucketAliases).Get([]byte(alias)))
+		w.aliases[alias] = id
+	}
+	return id
+}
+
+func (w *writer) customer(id string) (*custInfo, error) {
+	ci, ok := w.customers[id]
+	if ok {
+		return ci, nil
+	}
+	if v, ok := w.b.custCache.Load(id); ok {
+		ci = v.(*custInfo)
+		w.customers[id] = ci
+		return ci, nil
+	}
+	c, err := getCustomer(w.tx, id)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := c.Location()
+	if err != nil {
+		return nil, fmt.Errorf("customer %s: %w", id, err)
+	}
+	ci = &custInfo{loc: loc, issuedThrough: dayNum(c.IssuedThrough)}
+	w.customers[id] = ci
+	w.b.custCache.Store(id, ci)
+	return ci, nil
+}
+
+// eventValue is the quantity an event contributes to metric m, and for
+// unique_count the distinct value.
+func eventValue(m *Metric, e *Event) (decimal.Decimal, string, error) {
+	if m.Property == "" {
+		return e.Value, "", nil
+	}
+	p, ok := e.Properties[m.Property]
+	if !ok {
+		return decimal.Decimal{}, "", fmt.Errorf("metric %s aggregates property %q, which the event lacks", m.Code, m.Property)
+	}
+	if m.Aggregation == AggUniqueCount {
+		return decimal.Decimal{}, p, nil
+	}
+	if m.Aggregation == AggCount {
+		return e.Value, "", nil
+	}
+	v, err := decimal.NewFromString(p)
+	if err != nil {
+		return decimal.Decimal{}, "", fmt.Errorf("metric %s: property %q is %q, not a number", m.Code, m.Property, p)
+	}
+	return v, "", nil
+}
+
+func (w *writer) ingest(e *Event, h [8]byte) (Result, error) {
+	res := Result{ID: e.ID}
+	reject := func(reason string) (Result, error) {
+		res.Outcome, res.Reason = Rejected, reason
+		return res, nil
+	}
+	if err := e.Validate(); err != nil {
+		return reject(strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+	}
+	if e.Value.IsNegative() {
+		return reject("value is negative")
+	}
+	m := w.metric(e.Metric)
+	if m == nil {
+		return reject(fmt.Sprintf("unknown metric %q (add it with monthend metrics add)", e.Metric))
+	}
+	if _, _, err := eventValue(m, e); err != nil {
+		return reject(err.Error())
+	}
+	res.Outcome = Accepted
+	var before string
+	prev, found, err := lookupEvent(w.ids, w.events, e.ID, h)
+	if err != nil {
+		return res, err
+	}
+	if found {
+		if sameContent(&prev.Event, e) {
+			res.Outcome, res.Late = Duplicate, prev.Late
+			return res, nil
+		}
+		if err := w.remove(&prev); err != nil {
+			return res, err
+		}
+		res.Outcome = Superseded
+		before = describeEvent(&prev)
+	}
+	se := StoredEvent{Event: *e, Received: w.now, seq: prev.seq}
+	se.Timestamp = se.Timestamp.UTC()
+	if !found {
+		// A new id: the next sequence number, appended to the index entry.
+		if se.seq, err = w.events.NextSequence(); err != nil {
+			return res, err
+		}
+		old := w.ids.Get(h[:])
+		v := w.keep(old) // Put needs a copy that lives until commit
+		v = append(v[:len(old):len(old)], make([]byte, 8)...)
+		binary.BigEndian.PutUint64(v[len(old):], se.seq)
+		if err := w.ids.Put(w.keep(h[:]), v); err != nil {
+			return res, err
+		}
+	}
+	if err := w.attribute(&se); err != nil {
+		return res, err
+	}
+	if se.CustomerID == "" {
+		if res.Outcome == Superseded {
+			res.Unattributed = true
+		} else {
+			res.Outcome = Unattributed
+		}
+	}
+	res.Late = se.Late
+	w.val = encodeEvent(w.val[:0], &se)
+	if err := w.putEvent(&se); err != nil {
+		return res, err
+	}
+	if res.Outcome == Superseded {
+		// The trail keeps both versions: the old content before, the new after.
+		return res, w.b.audit(w.tx, "usage.supersede", "event "+e.ID, before, describeEvent(&se))
+	}
+	return res, nil
+}
+
+func (w *writer) putEvent(se *StoredEvent) error {
+	w.val = encodeEvent(w.val[:0], se)
+	w.key = binary.BigEndian.AppendUint64(w.key[:0], se.seq)
+	return w.events.Put(w.keep(w.key), w.keep(w.val))
+}
+
+func describeEvent(e *StoredEvent) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "customer=%s metric=%s timestamp=%s value=%s", e.Customer, e.Metric, e.Timestamp.Format(time.RFC3339Nano), e.Value)
+	for _, k := range sortedKeys(e.Properties) {
+		fmt.Fprintf(&sb, " %s=%s", k, e.Properties[k])
+	}
+	if e.CustomerID != "" {
+		fmt.Fprintf(&sb, " (customer %s, day %s)", e.CustomerID, e.Day)
+	}
+	return sb.String()
+}
+
+// attribute sets the event's customer, day and late flag from its alias,
+// and adds it to the rollups and the usage index, or to the unattributed
+// list. It does not store the event itself.
+func (w *writer) attribute(se *StoredEvent) error {
+	se.CustomerID = w.customerOf(se.Customer)
+	if se.CustomerID == "" {
+		se.Day, se.Late = pricing.Date{}, false
+		w.key = unattribKey(w.key[:0], se.Customer, se.seq)
+		return w.unattrib.Put(w.keep(w.key), nil)
+	}
+	ci, err := w.customer(se.CustomerID)
+	if err != nil {
+		return err
+	}
+	se.Day = pricing.DateOf(se.Timestamp, ci.loc)
+	day := dayNum(se.Day)
+	se.Late = ci.issuedThrough != 0 && day <= ci.issuedThrough
+	if m := w.metric(se.Metric); m != nil && m.indexed() {
+		w.key = usageKey(w.key[:0], se.CustomerID, se.Metric, day, se.seq)
+		if err := w.usage.Put(w.keep(w.key), nil); err != nil {
+			return err
+		}
+	}
+	return w.apply(se, day, +1)
+}
+
+// remove takes a stored event out of the rollups and indexes (not out of
+// the events bucket: its successor overwrites it).
+func (w *writer) remove(se *StoredEvent) error {
+	if se.CustomerID == "" {
+		w.key = unattribKey(w.key[:0], se.Customer, se.seq)
+		return w.unattrib.Delete(w.key)
+	}
+	day := dayNum(se.Day)
+	if m := w.metric(se.Metric); m != nil && m.indexed() {
+		w.key = usageKey(w.key[:0], se.CustomerID, se.Metric, day, se.seq)
+		if err := w.usage.Delete(w.key); err != nil {
+			return err
+		}
+	}
+	return w.apply(se, day, -1)
+}
+
+func (w *writer) slot(customer, metric string, day uint32) (*rollupSlot, error) {
+	w.key = rollupKey(w.key[:0], customer, metric, day)
+	s, ok := w.touched[string(w.key)]
+	if ok {
+		return s, nil
+	}
+	s = &rollupSlot{metric: w.metric(metric)}
+	if s.metric == nil {
+		return nil, fmt.Errorf("metric %s is gone", metric)
+	}
+	if v := w.rollups.Get(w.key); v != nil {
+		r, err := decodeRollup(v)
+		if err != nil {
+			return nil, fmt.Errorf("rollup %s/%s/%d: %w", customer, metric, day, err)
+		}
+		s.r = r
+	}
+	w.touched[string(w.key)] = s
+	return s, nil
+}
+
+// apply adds (sign +1) or removes (sign −1) one event's contribution.
+func (w *writer) apply(se *StoredEvent, day uint32, sign int) error {
+	s, err := w.slot(se.CustomerID, se.Metric, day)
+	if err != nil {
+		return err
+	}
+	v, uniq, err := eventValue(s.metric, &se.Event)
+	if err != nil {
+		return err
+	}
+	r := &s.r
+	if sign > 0 {
+		r.Events++
+		if se.Late {
+			r.Late++
+		}
+	} else {
+		r.Events--
+		if se.Late {
+			r.Late--
+		}
+	}
+	switch s.metric.Aggregation {
+	case AggSum:
+		if sign > 0 {
+			r.Sum = r.Sum.Add(v)
+		} else {
+			r.Sum = r.Sum.Sub(v)
+		}
+	case AggMax:
+		switch {
+		case sign > 0 && !s.recompute && (r.Max == nil || v.GreaterThan(*r.Max)):
+			r.Max = &v
+		case sign < 0 && r.Max != nil && v.Equal(*r.Max):
+			s.recompute = true
+		}
+	case AggLatest:
+		ts := se.Timestamp.UnixNano()
+		switch {
+		case sign > 0 && !s.recompute && laterThan(ts, se.ID, r.LatestTS, r.LatestID):
+			r.LatestTS, r.LatestID, r.Latest = ts, se.ID, v
+		case sign < 0 && se.ID == r.LatestID:
+			s.recompute = true
+		}
+	case AggUniqueCount:
+		w.key = uniqueKey(w.key[:0], se.CustomerID, se.Metric, day, uniq)
+		n, ok := w.uniqs[string(w.key)]
+		if !ok {
+			var err error
+			if n, err = decodeCount(w.uniques.Get(w.key)); err != nil {
+				return fmt.Errorf("distinct value %q: %w", w.key, err)
+			}
+		}
+		if sign > 0 {
+			n++
+			if n == 1 {
+				r.Uniques++
+			}
+		} else {
+			n--
+			if n == 0 {
+				r.Uniques--
+			}
+		}
+		w.uniqs[string(w.key)] = n
+	}
+	return nil
+}
+
+func laterThan(ts int64, id string, latestTS int64, latestID string) bool {
+	if latestID == "" {
+		return true
+	}
+	return ts > latestTS || ts == latestTS && id > latestID
+}
+
+func encodeCount(n uint64) []byte { return binary.AppendUvarint(nil, n) }
+
+func decodeCount(b []byte) (uint64, error) {
+	if b == nil {
+		return 0, nil
+	}
+	n, k := binary.Uvarint(b)
+	if k != len(b) {
+		return 0, errCorrupt
+	}
+	return n, nil
+}
+
+// flush recomputes the rollups that lost their max or latest event and
+// writes every touched rollup, in key order.
+func (w *writer) flush() error {
+	for _, k := range sortedKeys(w.uniqs) {
+		var err error
+		if n := w.uniqs[k]; n == 0 {
+			err = w.uniques.Delete([]byte(k))
+		} else {
+			err = w.uniques.Put(w.keep([]byte(k)), w.keep(encodeCount(n)))
+		}
+		if err != nil {
+			return err
+		}
+	}
+	clear(w.uniqs)
+	keys := sortedKeys(w.touched)
+	for _, k := range keys {
+		s := w.touched[k]
+		if s.recompute {
+			if err := w.recompute([]byte(k), s); err != nil {
+				return err
+			}
+		}
+		if s.r.Events == 0 {
+			if err := w.rollups.Delete([]byte(k)); err != nil {
+				return err
+			}
+			continue
+		}
+		w.val = encodeRollup(w.val[:0], &s.r)
+		if err := w.rollups.Put(w.keep([]byte(k)), w.keep(w.val)); err != nil {
+			return err
+		}
+	}
+	clear(w.touched)
+	return nil
+}
+
+// recompute rebuilds a max or latest rollup from the day's events.
+func (w *writer) recompute(key []byte, s *rollupSlot) error {
+	s.r.Max, s.r.LatestTS, s.r.LatestID, s.r.Latest = nil, 0, "", decimal.Decimal{}
+	c := w.usage.Cursor()
+	for k, _ := c.Seek(key); k != nil && bytes.HasPrefix(k, key); k, _ = c.Next() {
+		seq := binary.BigEndian.Uint64(k[len(key):])
+		se, err := decodeEvent(seq, w.events.Get(k[len(key):]))
+		if err != nil {
+			return fmt.Errorf("event #%d: %w", seq, err)
+		}
+		id := se.ID
+		v, _, err := eventValue(s.metric, &se.Event)
+		if err != nil {
+			return err
+		}
+		if s.r.Max == nil || v.GreaterThan(*s.r.Max) {
+			vv := v
+			s.r.Max = &vv
+		}
+		if ts := se.Timestamp.UnixNano(); laterThan(ts, id, s.r.LatestTS, s.r.LatestID) {
+			s.r.LatestTS, s.r.LatestID, s.r.Latest = ts, id, v
+		}
+	}
+	switch s.metric.Aggregation {
+	case AggMax:
+		s.r.LatestTS, s.r.LatestID, s.r.Latest = 0, "", decimal.Decimal{}
+	case AggLatest:
+		s.r.Max = nil
+	}
+	s.recompute = false
+	return nil
+}

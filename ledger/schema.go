@@ -1,0 +1,117 @@
+package ledger
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The buckets, one per kind of record. Keys are chosen for the scans we do;
+// "|" below means a 0x00 separator byte, DAY is the civil day in the
+// customer's time zone as a 4-byte big-endian YYYYMMDD number.
+var (
+	bucketMeta      = []byte("meta")      // "schema" → uint32 version
+	bucketCustomers = []byte("customers") // customer id → Customer (JSON)
+	bucketAliases   = []byte("aliases")   // alias → customer id
+	bucketMetrics   = []byte("metrics")   // metric code → Metric (JSON)
+	bucketEvents    = []byte("events")    // SEQ → stored event (binary, encoding.go), in arrival order
+	bucketIDs       = []byte("ids")       // HASH → SEQ… : the idempotency index (see below)
+	bucketUsage     = []byte("usage")     // customer|metric|DAY|SEQ → nothing: the events of a day, for max and latest metrics
+	bucketRollups   = []byte("rollups")   // customer|metric|DAY → rollup (binary, encoding.go)
+	bucketUniques   = []byte("uniques")   // customer|metric|DAY|value → reference count (uvarint), for exact unique_count
+	bucketUnattrib  = []byte("unattributed")
+	bucketAudit     = []byte("audit")   // 8-byte big-endian sequence → AuditRecord (JSON)
+	bucketAPIKeys   = []byte("apikeys") // key id → APIKey (JSON, secret hashed)
+)
+
+// unattributed: alias|SEQ → nothing.
+//
+// SEQ is the event's 8-byte big-endian sequence number from the events
+// bucket, so new events append to the tree instead of landing at random
+// places (random inserts are what makes bbolt slow: each commit rewrites
+// every leaf page touched). HASH is the first 8 bytes of SHA-256 of the
+// event id; its value lists the SEQs of every event whose id has that hash
+// (almost always one), and the lookup compares the stored id. A correction
+// overwrites its event in place, keeping its SEQ.
+//
+// The usage index (events by customer, metric and day) is kept only for max
+// and latest metrics, the aggregations that cannot undo a correction
+// arithmetically and must rescan the day; count and sum subtract, and
+// unique_count keeps reference counts.
+
+// schemaVersion is the version this code writes. Each migration moves a book
+// from version i to i+1 and runs in its own transaction at Open.
+const schemaVersion = 1
+
+var migrations = []func(tx *bolt.Tx) error{
+	// 0 → 1: the first layout.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketCustomers, bucketAliases, bucketMetrics, bucketEvents, bucketIDs,
+			bucketUsage, bucketRollups, bucketUniques, bucketUnattrib, bucketAudit, bucketAPIKeys} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+func readVersion(tx *bolt.Tx) uint32 {
+	m := tx.Bucket(bucketMeta)
+	if m == nil {
+		return 0
+	}
+	v := m.Get([]byte("schema"))
+	if len(v) != 4 {
+		return 0
+	}
+	return binary.BigEndian.Uint32(v)
+}
+
+// migrate brings the book to schemaVersion.
+func (b *Book) migrate() error {
+	for {
+		var done bool
+		err := b.db.Update(func(tx *bolt.Tx) error {
+			v := readVersion(tx)
+			if v > schemaVersion {
+				return fmt.Errorf("%w (schema %d, this monthend knows %d): upgrade monthend", ErrNewerSchema, v, schemaVersion)
+			}
+			if v == schemaVersion {
+				done = true
+				return nil
+			}
+			if err := migrations[v](tx); err != nil {
+				return fmt.Errorf("migrate book from schema %d: %w", v, err)
+			}
+			m, err := tx.CreateBucketIfNotExists(bucketMeta)
+			if err != nil {
+				return err
+			}
+			var buf [4]byte
+			binary.BigEndian.PutUint32(buf[:], v+1)
+			if err := m.Put([]byte("schema"), buf[:]); err != nil {
+				return err
+			}
+			return writeAudit(tx, b.now(), b.actor, "migrate", "book", fmt.Sprintf("schema %d", v), fmt.Sprintf("schema %d", v+1))
+		})
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// checkSchema refuses a read-only open of a book this code cannot read.
+func (b *Book) checkSchema() error {
+	return b.db.View(func(tx *bolt.Tx) error {
+		v := readVersion(tx)
+		switch {
+		case v > schemaVersion:
+			return fmt.Errorf("%w (schema %d, this monthend knows %d): upgrade monthend", ErrNewerSchema, v, schemaVersion)
+		case v < schemaVersion:
+			return fmt.Errorf("book %s has schema %d; open it once without --read-only to migrate it to %d", b.path, v, schemaVersion)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,252 @@
+package ledger
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/monthend/monthend/pricing"
+)
+
+// Event is one usage event as a sender sends it.
+type Event struct {
+	// ID is the sender's idempotency key: the same ID with the same content
+	// is counted once; with different content it supersedes the earlier event.
+	ID        string
+	Customer  string // an alias of the customer
+	Metric    string // a metric code
+	Timestamp time.Time
+	Value     decimal.Decimal // 1 if the sender gave none
+	// Properties hold strings and numbers; numbers keep their literal text.
+	Properties map[string]string
+}
+
+// StoredEvent is an event as the book keeps it.
+type StoredEvent struct {
+	Event
+	CustomerID string       // "" while the alias maps to no customer (unattributed)
+	Day        pricing.Date // the event's day in the customer's time zone
+	Late       bool         // on or before the customer's IssuedThrough day when attributed
+	Received   time.Time
+	seq        uint64 // key in the events bucket
+}
+
+// Outcome is what ingestion did with one event.
+type Outcome uint8
+
+// The outcomes.
+const (
+	Accepted     Outcome = iota // new, counted for its customer
+	Duplicate                   // same id and content as a stored event: not counted again
+	Superseded                  // same id, new content: replaced the stored event
+	Unattributed                // stored, but its alias maps to no customer yet
+	Rejected                    // not stored; Reason says why
+)
+
+var outcomeNames = [...]string{"accepted", "duplicate", "superseded", "unattributed", "rejected"}
+
+func (o Outcome) String() string { return outcomeNames[o] }
+
+// UnmarshalText reads an outcome's name.
+func (o *Outcome) UnmarshalText(b []byte) error {
+	for i, n := range outcomeNames {
+		if n == string(b) {
+			*o = Outcome(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown outcome %q", b)
+}
+
+// MarshalText writes the outcome's name.
+func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// Result is the outcome of one event. A superseding event whose alias is
+// unknown reports Superseded with Unattributed also set.
+type Result struct {
+	ID           string  `json:"id"`
+	Outcome      Outcome `json:"result"`
+	Unattributed bool    `json:"unattributed,omitempty"`
+	Late         bool    `json:"late,omitempty"`
+	Reason       string  `json:"reason,omitempty"`
+}
+
+// Summary counts outcomes.
+type Summary struct {
+	Accepted, Duplicates, Superseded, Unattributed, Rejected int
+}
+
+// Add counts r.
+func (s *Summary) Add(r Result) {
+	switch r.Outcome {
+	case Accepted:
+		s.Accepted++
+	case Duplicate:
+		s.Duplicates++
+	case Superseded:
+		s.Superseded++
+	case Unattributed:
+		s.Unattributed++
+	case Rejected:
+		s.Rejected++
+	}
+}
+
+// Merge adds o's counts to s.
+func (s *Summary) Merge(o Summary) {
+	s.Accepted += o.Accepted
+	s.Duplicates += o.Duplicates
+	s.Superseded += o.Superseded
+	s.Unattributed += o.Unattributed
+	s.Rejected += o.Rejected
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("accepted %d, duplicates %d, superseded %d, unattributed %d, rejected %d",
+		s.Accepted, s.Duplicates, s.Superseded, s.Unattributed, s.Rejected)
+}
+
+// Validate checks what every event needs, independent of the book.
+func (e *Event) Validate() error {
+	switch {
+	case e.ID == "":
+		return fmt.Errorf("%w: event has no id (the idempotency key is required)", ErrInvalid)
+	case e.Customer == "":
+		return fmt.Errorf("%w: event %s has no customer alias", ErrInvalid, e.ID)
+	case e.Metric == "":
+		return fmt.Errorf("%w: event %s has no metric", ErrInvalid, e.ID)
+	case e.Timestamp.IsZero():
+		return fmt.Errorf("%w: event %s has no timestamp", ErrInvalid, e.ID)
+	}
+	for _, s := range []string{e.ID, e.Customer, e.Metric} {
+		if err := validKey("event field", s); err != nil {
+			return err
+		}
+	}
+	if y := e.Timestamp.Year(); y < 1970 || y > 2200 {
+		return fmt.Errorf("%w: event %s: timestamp %s is outside the years 1970–2200", ErrInvalid, e.ID, e.Timestamp.Format(time.RFC3339))
+	}
+	if exp := e.Value.Exponent(); exp < -30 || exp > 30 || e.Value.NumDigits() > 40 {
+		return fmt.Errorf("%w: event %s: value %.40s… has more precision or magnitude than usage needs", ErrInvalid, e.ID, e.Value.String())
+	}
+	if len(e.Properties) > 64 {
+		return fmt.Errorf("%w: event %s has %d properties; at most 64", ErrInvalid, e.ID, len(e.Properties))
+	}
+	for k, v := range e.Properties {
+		if len(k) > 200 || len(v) > 1000 {
+			return fmt.Errorf("%w: event %s: property %.40q is too long (names up to 200 bytes, values up to 1,000)", ErrInvalid, e.ID, k)
+		}
+	}
+	return nil
+}
+
+// Ingest stores a batch of events in one transaction and returns one result
+// per event, in order. Each event's idempotency record, the event and its
+// rollups are written together: if the transaction fails nothing of the
+// batch is stored, and retrying the batch counts every event exactly once.
+// Events repeated within the batch are treated as if sent one after another.
+func (b *Book) Ingest(ctx context.Context, events []Event) ([]Result, error) {
+	return b.ingest(ctx, events, false)
+}
+
+// IngestShared is Ingest for many concurrent callers, such as the HTTP
+// server: batches that arrive together share one transaction and one fsync
+// (bbolt's DB.Batch, group commit). Each caller's batch is still stored
+// whole or not at all, and IngestShared returns only after the commit.
+func (b *Book) IngestShared(ctx context.Context, events []Event) ([]Result, error) {
+	return b.ingest(ctx, events, true)
+}
+
+func (b *Book) ingest(ctx context.Context, events []Event, shared bool) ([]Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	results := make([]Result, len(events))
+	// Visiting events in the order of their idempotency keys turns the index
+	// puts into in-order inserts; ties keep repeats of an id in arrival order.
+	type item struct {
+		h uint64
+		i int32
+	}
+	order := make([]item, len(events))
+	hashes := make([][8]byte, len(events))
+	for i := range events {
+		hashes[i] = idHash(events[i].ID)
+		order[i] = item{binary.BigEndian.Uint64(hashes[i][:]), int32(i)}
+	}
+	slices.SortFunc(order, func(x, y item) int {
+		if c := cmp.Compare(x.h, y.h); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.i, y.i)
+	})
+	fn := func(tx *bolt.Tx) error {
+		w := newWriter(b, tx)
+		var sum Summary
+		for _, it := range order {
+			i := it.i
+			r, err := w.ingest(&events[i], hashes[i])
+			if err != nil {
+				return err
+			}
+			results[i] = r
+			sum.Add(r)
+		}
+		if err := w.flush(); err != nil {
+			return err
+		}
+		return b.audit(tx, "usage.ingest", fmt.Sprintf("%d events", len(events)), "", sum.String())
+	}
+	var err error
+	switch {
+	case b.readOnly:
+		err = ErrReadOnly
+	case shared:
+		// bbolt may run fn again alone if a batch it shared fails; fn
+		// rewrites every result, so a rerun leaves them right.
+		err = b.db.Batch(fn)
+	default:
+		err = b.db.Update(fn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// lookupEvent finds the stored event with id through the idempotency index.
+func lookupEvent(ids, events *bolt.Bucket, id string, h [8]byte) (StoredEvent, bool, error) {
+	seqs := ids.Get(h[:])
+	for ; len(seqs) >= 8; seqs = seqs[8:] {
+		seq := binary.BigEndian.Uint64(seqs)
+		se, err := decodeEvent(seq, events.Get(seqs[:8]))
+		if err != nil {
+			return se, false, fmt.Errorf("event #%d: %w", seq, err)
+		}
+		if se.ID == id {
+			return se, true, nil
+		}
+	}
+	return StoredEvent{}, false, nil
+}
+
+// Event returns the stored event with id.
+func (b *Book) Event(id string) (StoredEvent, error) {
+	var e StoredEvent
+	err := b.view(func(tx *bolt.Tx) error {
+		var found bool
+		var err error
+		e, found, err = lookupEvent(tx.Bucket(bucketIDs), tx.Bucket(bucketEvents), id, idHash(id))
+		if err == nil && !found {
+			err = fmt.Errorf("event %q %w", id, ErrNotFound)
+		}
+		return err
+	})
+	return e, err
+}
