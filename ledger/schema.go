@@ -23,6 +23,12 @@ var (
 	bucketUnattrib  = []byte("unattributed")
 	bucketAudit     = []byte("audit")   // 8-byte big-endian sequence → AuditRecord (JSON)
 	bucketAPIKeys   = []byte("apikeys") // key id → APIKey (JSON, secret hashed)
+
+	// Billing (schema 2).
+	bucketSchedules      = []byte("schedules")       // schedule id|4-byte version → ScheduleRecord (JSON)
+	bucketInvoices       = []byte("invoices")        // invoice id (schedule id ":" period label) → Invoice (JSON)
+	bucketInvoicePeriods = []byte("invoice_periods") // period label|invoice id → nothing: invoices by period
+	bucketInvoiceNumbers = []byte("invoice_numbers") // invoice number → invoice id
 )
 
 // unattributed: alias|SEQ → nothing.
@@ -42,13 +48,22 @@ var (
 
 // schemaVersion is the version this code writes. Each migration moves a book
 // from version i to i+1 and runs in its own transaction at Open.
-const schemaVersion = 1
+const schemaVersion = 2
 
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the first layout.
 	func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketCustomers, bucketAliases, bucketMetrics, bucketEvents, bucketIDs,
 			bucketUsage, bucketRollups, bucketUniques, bucketUnattrib, bucketAudit, bucketAPIKeys} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	// 1 → 2: billing schedules and invoices.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketSchedules, bucketInvoices, bucketInvoicePeriods, bucketInvoiceNumbers} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -164,23 +164,29 @@ func unpricedMetrics(s *pricing.Schedule, totals map[string]decimal.Decimal) []s
 // with its service days and amount and, beneath, how it was computed; then
 // subtotal, tax and total.
 func writeInvoiceText(w io.Writer, s *pricing.Schedule, inv pricing.Invoice) error {
-	minor := inv.Currency.MinorUnits()
 	title := "Invoice"
 	if s.Customer != "" {
 		title += " for " + s.Customer
 	}
 	p := inv.Period
 	fmt.Fprintf(w, "%s — billing period %s (%s), %s\n\n", title, p.Label(), p, inv.Currency)
-	if len(inv.Lines) == 0 {
+	return writeInvoiceLines(w, inv.Currency, inv.Lines, inv.Subtotal, inv.Tax, inv.Total, len(s.Phases) > 1)
+}
+
+// writeInvoiceLines prints invoice lines with their explanations and the
+// totals. withPhase appends each line's phase to its name.
+func writeInvoiceLines(w io.Writer, cur pricing.Currency, lines []pricing.InvoiceLine, subtotal, tax, total decimal.Decimal, withPhase bool) error {
+	minor := cur.MinorUnits()
+	if len(lines) == 0 {
 		fmt.Fprintln(w, "  Nothing to bill for this period.")
 	}
 	type row struct{ name, service, amount string }
-	rows := make([]row, len(inv.Lines))
+	rows := make([]row, len(lines))
 	nameW, serviceW, amountW := 0, 0, 0
-	for i, l := range inv.Lines {
+	for i, l := range lines {
 		r := row{name: l.Name, amount: pricing.FormatAmount(l.Amount, minor),
 			service: l.ServiceStart.Short() + " – " + l.ServiceEnd.AddDays(-1).Short()}
-		if l.Phase != "" && len(s.Phases) > 1 {
+		if l.Phase != "" && withPhase {
 			r.name += " (" + l.Phase + ")"
 		}
 		rows[i] = r
@@ -189,16 +195,16 @@ func writeInvoiceText(w io.Writer, s *pricing.Schedule, inv pricing.Invoice) err
 		amountW = max(amountW, len(r.amount))
 	}
 	totals := [][3]string{
-		{"Subtotal", pricing.FormatAmount(inv.Subtotal, minor), ""},
-		{"Tax", pricing.FormatAmount(inv.Tax, minor), ""},
-		{"Total", pricing.FormatAmount(inv.Total, minor), " " + inv.Currency.Code()},
+		{"Subtotal", pricing.FormatAmount(subtotal, minor), ""},
+		{"Tax", pricing.FormatAmount(tax, minor), ""},
+		{"Total", pricing.FormatAmount(total, minor), " " + cur.Code()},
 	}
 	for _, t := range totals {
 		amountW = max(amountW, len(t[1]))
 	}
 	for i, r := range rows {
 		fmt.Fprintf(w, "  %-*s  %-*s  %*s\n", nameW, r.name, serviceW, r.service, amountW, r.amount)
-		fmt.Fprintf(w, "      %s\n", inv.Lines[i].Explanation)
+		fmt.Fprintf(w, "      %s\n", lines[i].Explanation)
 	}
 	fmt.Fprintln(w)
 	labelW := 2 + nameW + 2 + serviceW

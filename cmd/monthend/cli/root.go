@@ -70,6 +70,9 @@ var subcommands = []func(*app) *cobra.Command{
 	(*app).apikeyCommand,
 	(*app).backupCommand,
 	(*app).checkCommand,
+	(*app).schedulesCommand,
+	(*app).recalcCommand,
+	(*app).invoicesCommand,
 }
 
 func (a *app) rootCommand() *cobra.Command {

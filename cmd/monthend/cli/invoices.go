@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os/signal"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/monthend/monthend/ledger"
+	"github.com/monthend/monthend/pricing"
+)
+
+func (a *app) recalcCommand() *cobra.Command {
+	var period string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "recalc --period YYYY-MM",
+		Short: "Create and recalculate the draft invoices of a billing period",
+		Long: `recalc creates the missing draft invoices of a billing period for every active
+schedule and recalculates drafts whose inputs (schedule version, usage)
+changed, in parallel, and prints what changed (old total → new total).
+Issued invoices are never touched. Running it twice changes nothing the
+second time. Ctrl-C stops between batches; what was written stays whole.`,
+		Example: `  monthend recalc --period 2026-03
+  monthend recalc --period 2026-03 --json | jq '.[] | select(.outcome == "updated")'`,
+		Args: exactArgs(0, "recalc takes no arguments; name the period with --period"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, _, err := ledger.Month(period); err != nil {
+				return usageError{err}
+			}
+			book, err := a.openBook(true)
+			if err != nil {
+				return err
+			}
+			defer book.Close()
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			p := newProgress(a.stderr)
+			results, err := book.Recalc(ctx, period, func(done, total int) {
+				p.print(done == total, "recalc %s: %d of %d invoices", period, done, total)
+			})
+			if err != nil {
+				return fmt.Errorf("recalc %s: %w", period, err)
+			}
+			if asJSON {
+				return writeJSON(a.stdout, results)
+			}
+			return writeRecalcSummary(a, period, results)
+		},
+	}
+	cmd.Flags().StringVar(&period, "period", "", "the billing period, YYYY-MM")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print every invoice's outcome as JSON")
+	return cmd
+}
+
+func writeRecalcSummary(a *app, period string, results []ledger.RecalcResult) error {
+	counts := map[ledger.RecalcOutcome]int{}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	changed := 0
+	for _, r := range results {
+		counts[r.Outcome]++
+		switch r.Outcome {
+		case ledger.RecalcCreated, ledger.RecalcUpdated:
+			changed++
+			minor := int32(2)
+			if c, err := pricing.ParseCurrency(r.Currency); err == nil {
+				minor = c.MinorUnits()
+			}
+			before := "new"
+			if r.Outcome == ledger.RecalcUpdated {
+				before = pricing.FormatAmount(r.Before, minor)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t→ %s %s\t\n", r.ID, before, pricing.FormatAmount(r.After, minor), r.Currency)
+		case ledger.RecalcFailed:
+			fmt.Fprintf(a.stderr, "monthend: %s: %s\n", r.ID, r.Reason)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "recalc %s: %d created, %d updated, %d unchanged, %d issued (untouched), %d failed\n", period,
+		counts[ledger.RecalcCreated], counts[ledger.RecalcUpdated], counts[ledger.RecalcUnchanged],
+		counts[ledger.RecalcSkipped], counts[ledger.RecalcFailed])
+	if counts[ledger.RecalcFailed] > 0 {
+		return fmt.Errorf("%d invoices could not be priced (see above)", counts[ledger.RecalcFailed])
+	}
+	return nil
+}
+
+func (a *app) invoicesCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "invoices",
+		Short: "List and show invoices",
+		Example: `  monthend invoices list --period 2026-03
+  monthend invoices show acme-2026:2026-03`,
+	}
+	cmd.AddCommand(a.invoicesListCommand(), a.invoicesShowCommand())
+	return cmd
+}
+
+func (a *app) invoicesListCommand() *cobra.Command {
+	var period string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "list --period YYYY-MM",
+		Short:   "List the invoices of a billing period",
+		Example: "  monthend invoices list --period 2026-03\n  monthend invoices list --period 2026-03 --json",
+		Args:    exactArgs(0, "list takes no arguments; name the period with --period"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, _, err := ledger.Month(period); err != nil {
+				return usageError{err}
+			}
+			book, err := a.openBook(false)
+			if err != nil {
+				return err
+			}
+			defer book.Close()
+			list, err := book.InvoicesFor(period)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintf(a.stdout, "no invoices for %s: monthend recalc --period %s creates the drafts\n", period, period)
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tCUSTOMER\tSTATUS\tNUMBER\tTOTAL\t")
+			for _, inv := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\t\n", inv.ID, inv.CustomerID, inv.Status, inv.Number,
+					pricing.FormatAmount(inv.Total, inv.Currency.MinorUnits()), inv.Currency)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&period, "period", "", "the billing period, YYYY-MM")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) invoicesShowCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "show ID",
+		Short:   "Show an invoice: every line and how it was computed",
+		Example: "  monthend invoices show acme-2026:2026-03\n  monthend invoices show INV-2026-000123 --json",
+		Args:    exactArgs(1, "show takes one invoice ID or number"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			book, err := a.openBook(false)
+			if err != nil {
+				return err
+			}
+			defer book.Close()
+			inv, err := book.Invoice(args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, inv)
+			}
+			fmt.Fprintf(a.stdout, "Invoice %s — customer %s, billing period %s, schedule %s v%d, %s\n\n",
+				inv.ID, inv.CustomerID, inv.Period.Label, inv.ScheduleID, inv.ScheduleVersion, inv.Status)
+			return writeInvoiceLines(a.stdout, inv.Currency, inv.Lines, inv.Subtotal, inv.Tax, inv.Total, true)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}

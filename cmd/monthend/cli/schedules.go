@@ -1,0 +1,181 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/monthend/monthend/ledger"
+	"github.com/monthend/monthend/pricing"
+)
+
+func (a *app) schedulesCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "schedules",
+		Short: "Import, list, show and export billing schedules",
+		Long: `A billing schedule is the billing side of a signed contract, in the format of
+docs/schedule-format.md. Every import of a schedule id stores a new version;
+invoices record the version they were priced from.`,
+		Example: `  monthend schedules import acme.yaml --id acme-2026 --customer acme --status active
+  monthend schedules list
+  monthend schedules show acme-2026
+  monthend schedules export acme-2026 > acme.json`,
+	}
+	cmd.AddCommand(a.schedulesImportCommand(), a.schedulesListCommand(), a.schedulesShowCommand(), a.schedulesExportCommand())
+	return cmd
+}
+
+func (a *app) schedulesImportCommand() *cobra.Command {
+	var id, customer, status, late string
+	cmd := &cobra.Command{
+		Use:   "import FILE --id ID --customer CUSTOMER",
+		Short: "Store a schedule file as the next version of a schedule",
+		Long: `import reads a schedule (YAML or JSON, docs/schedule-format.md), checks it,
+and stores it as the next version of schedule ID for CUSTOMER. The schedule's
+currency must be the customer's. FILE "-" reads standard input.
+
+--status active makes it bill (recalc creates its drafts); draft keeps it
+aside. --late-usage says what happens to usage that arrives after a period
+was invoiced: adjust (bill it on the next draft, priced as that period would
+have priced it) or report (only flag it).`,
+		Example: `  monthend schedules import acme.yaml --id acme-2026 --customer acme --status active
+  monthend schedules import acme-v2.yaml --id acme-2026 --customer acme --status active   # version 2`,
+		Args: exactArgs(1, "import takes one schedule FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if id == "" || customer == "" {
+				return usagef("import needs --id (the schedule's id) and --customer (an existing customer id)")
+			}
+			data, err := readInput(args[0], a.stdin)
+			if err != nil {
+				return err
+			}
+			s, err := pricing.ParseSchedule(args[0], data)
+			if err != nil {
+				return err
+			}
+			book, err := a.openBook(true)
+			if err != nil {
+				return err
+			}
+			defer book.Close()
+			rec, err := book.SaveSchedule(id, customer, ledger.ScheduleStatus(status), ledger.LatePolicy(late), s)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "schedule %s version %d for %s stored (%s)\n", rec.ID, rec.Version, rec.CustomerID, rec.Status)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&id, "id", "", "the schedule's id (letters, digits, - _ .)")
+	cmd.Flags().StringVar(&customer, "customer", "", "the customer it bills")
+	cmd.Flags().StringVar(&status, "status", "active", "draft, active or ended")
+	cmd.Flags().StringVar(&late, "late-usage", "adjust", "adjust or report")
+	return cmd
+}
+
+func (a *app) schedulesListCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List schedules (newest version of each)",
+		Example: "  monthend schedules list\n  monthend schedules list --json",
+		Args:    exactArgs(0, "list takes no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			book, err := a.openBook(false)
+			if err != nil {
+				return err
+			}
+			defer book.Close()
+			list, err := book.Schedules()
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, list)
+			}
+			if len(list) == 0 {
+				fmt.Fprintln(a.stdout, "no schedules yet: monthend schedules import --help")
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tCUSTOMER\tVERSION\tSTATUS\tCURRENCY\tSTART\tEND\tPHASES")
+			for _, r := range list {
+				end := "open"
+				if !r.Schedule.End.IsZero() {
+					end = r.Schedule.End.String()
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%d\n", r.ID, r.CustomerID, r.Version, r.Status,
+					r.Schedule.Currency, r.Schedule.Start, end, len(r.Schedule.Phases))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) schedulesShowCommand() *cobra.Command {
+	var version int
+	cmd := &cobra.Command{
+		Use:     "show ID [--version N]",
+		Short:   "Show a schedule version with its record (JSON)",
+		Example: "  monthend schedules show acme-2026\n  monthend schedules show acme-2026 --version 1",
+		Args:    exactArgs(1, "show takes one schedule ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rec, err := a.readSchedule(args[0], version)
+			if err != nil {
+				return err
+			}
+			return writeJSON(a.stdout, rec)
+		},
+	}
+	cmd.Flags().IntVar(&version, "version", 0, "the version (default: the newest)")
+	return cmd
+}
+
+func (a *app) schedulesExportCommand() *cobra.Command {
+	var version int
+	cmd := &cobra.Command{
+		Use:   "export ID [--version N]",
+		Short: "Print a schedule in the import format (JSON)",
+		Long: `export prints the schedule document alone, in the format import reads, so a
+schedule can be edited and imported again as a new version.`,
+		Example: "  monthend schedules export acme-2026 > acme.json\n  monthend schedules import acme.json --id acme-2026 --customer acme",
+		Args:    exactArgs(1, "export takes one schedule ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rec, err := a.readSchedule(args[0], version)
+			if err != nil {
+				return err
+			}
+			out, err := json.MarshalIndent(rec.Schedule, "", "  ")
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(a.stdout, "%s\n", out)
+			return err
+		},
+	}
+	cmd.Flags().IntVar(&version, "version", 0, "the version (default: the newest)")
+	return cmd
+}
+
+func (a *app) readSchedule(id string, version int) (ledger.ScheduleRecord, error) {
+	book, err := a.openBook(false)
+	if err != nil {
+		return ledger.ScheduleRecord{}, err
+	}
+	defer book.Close()
+	return book.Schedule(id, version)
+}
+
+// exactArgs is cobra.ExactArgs with a usage error that says what is wanted.
+func exactArgs(n int, want string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s (got %d); see monthend %s --help", want, len(args), cmd.CommandPath()[len("monthend "):])
+		}
+		return nil
+	}
+}

@@ -1,0 +1,275 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/shopspring/decimal"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/monthend/monthend/pricing"
+)
+
+// RecalcOutcome says what recalculating one invoice did.
+type RecalcOutcome string
+
+const (
+	RecalcCreated   RecalcOutcome = "created"   // a new draft
+	RecalcUpdated   RecalcOutcome = "updated"   // a draft whose inputs moved
+	RecalcUnchanged RecalcOutcome = "unchanged" // nothing moved
+	RecalcSkipped   RecalcOutcome = "skipped"   // issued: never touched
+	RecalcFailed    RecalcOutcome = "failed"
+)
+
+// RecalcResult is one invoice's outcome; Before and After are its totals.
+type RecalcResult struct {
+	ID         string          `json:"id"`
+	CustomerID string          `json:"customer_id"`
+	Outcome    RecalcOutcome   `json:"outcome"`
+	Before     decimal.Decimal `json:"before"`
+	After      decimal.Decimal `json:"after"`
+	Currency   string          `json:"currency"`
+	Reason     string          `json:"reason,omitempty"`
+}
+
+// Recalc creates the missing drafts of billing period label ("2026-03") for
+// every active schedule and recalculates the drafts whose inputs changed.
+// Issued invoices are never touched. Pricing runs in parallel on every
+// core; results are written in batches, each invoice atomically. Running it
+// twice changes nothing the second time. progress, if not nil, is called
+// as invoices finish.
+func (b *Book) Recalc(ctx context.Context, label string, progress func(done, total int)) ([]RecalcResult, error) {
+	if b.readOnly {
+		return nil, ErrReadOnly
+	}
+	var jobs []recalcJob
+	err := b.view(func(tx *bolt.Tx) error {
+		schedules, err := latestSchedules(tx)
+		if err != nil {
+			return err
+		}
+		for _, s := range schedules {
+			if s.Status != ScheduleActive {
+				continue
+			}
+			c, err := getCustomer(tx, s.CustomerID)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, recalcJob{schedule: s, customer: c})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	priced := make([]recalcJob, len(jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				j := jobs[i]
+				j.price(b, label)
+				priced[i] = j
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for i := range jobs {
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	wg.Wait()
+
+	var results []RecalcResult
+	const batch = 256
+	for start := 0; start < len(priced); start += batch {
+		if err := ctx.Err(); err != nil {
+			return results, err
+		}
+		end := min(start+batch, len(priced))
+		var part []RecalcResult
+		err := b.update(func(tx *bolt.Tx) error {
+			part = part[:0]
+			for i := start; i < end; i++ {
+				r, err := b.storeDraft(tx, &priced[i])
+				if err != nil {
+					return err
+				}
+				if r.ID != "" {
+					part = append(part, r)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return results, err
+		}
+		results = append(results, part...)
+		if progress != nil {
+			progress(end, len(priced))
+		}
+	}
+	slices.SortFunc(results, func(a, b RecalcResult) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	return results, nil
+}
+
+type recalcJob struct {
+	schedule ScheduleRecord
+	customer Customer
+	// results of price:
+	skip    bool // no invoice for this period
+	invoice Invoice
+	err     error
+}
+
+// price computes the job's invoice for period label, outside any write
+// transaction.
+func (j *recalcJob) price(b *Book, label string) {
+	s := *j.schedule.Schedule
+	if s.TaxRate.IsZero() {
+		s.TaxRate = j.customer.TaxRate // the customer's rate unless the schedule sets one
+	}
+	cal := s.Calendar()
+	index, err := cal.ParsePeriodRef(label)
+	if err != nil {
+		j.skip = true // no period of this schedule starts in that month
+		return
+	}
+	_, inContract := cal.Period(index)
+	_, billsArrears := cal.Period(index - 1)
+	if !inContract && !billsArrears {
+		j.skip = true
+		return
+	}
+	rec := &pricing.RecordingUsage{Usage: &bookUsage{book: b, customer: j.customer.ID}}
+	inv, err := pricing.Price(&s, index, rec)
+	if err != nil {
+		j.err = err
+		return
+	}
+	p := inv.Period
+	j.invoice = Invoice{
+		ID: invoiceID(j.schedule.ID, p.Label()), CustomerID: j.customer.ID,
+		ScheduleID: j.schedule.ID, ScheduleVersion: j.schedule.Version,
+		Period: InvoicePeriod{Label: p.Label(), Start: p.Start, End: p.End, Index: p.Index},
+		Status: InvoiceDraft, Currency: inv.Currency,
+		Figures:  Figures{Lines: inv.Lines, Subtotal: inv.Subtotal, Tax: inv.Tax, Total: inv.Total},
+		Readings: rec.Readings,
+	}
+}
+
+// storeDraft writes a priced job in tx, leaving issued invoices alone.
+func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
+	if j.skip {
+		return RecalcResult{}, nil
+	}
+	id := invoiceID(j.schedule.ID, "")
+	r := RecalcResult{ID: id, CustomerID: j.customer.ID, Currency: j.customer.Currency.Code()}
+	if j.err != nil {
+		r.Outcome, r.Reason = RecalcFailed, fmt.Sprintf("schedule %s v%d: %v", j.schedule.ID, j.schedule.Version, j.err)
+		return r, nil
+	}
+	inv := j.invoice
+	r.ID, r.After = inv.ID, inv.Total
+	old, found, err := getInvoice(tx, inv.ID)
+	if err != nil {
+		return r, err
+	}
+	if found {
+		r.Before = old.Total
+		if old.Status != InvoiceDraft {
+			r.Outcome, r.After, r.Reason = RecalcSkipped, old.Total, string(old.Status)+" invoices never change"
+			return r, nil
+		}
+		if sameInputs(&old, &inv) && sameFigures(&old.Figures, &inv.Figures) {
+			r.Outcome = RecalcUnchanged
+			return r, nil
+		}
+		prev := old.Figures
+		inv.Previous = &prev
+		r.Outcome = RecalcUpdated
+	} else {
+		r.Outcome = RecalcCreated
+	}
+	inv.CalculatedAt = b.now().UTC()
+	if err := putInvoice(tx, &inv); err != nil {
+		return r, err
+	}
+	before := ""
+	if found {
+		before = old.Total.StringFixed(old.Currency.MinorUnits())
+	}
+	return r, b.audit(tx, "invoice."+string(r.Outcome), "invoice "+inv.ID, before, inv.Total.StringFixed(inv.Currency.MinorUnits()))
+}
+
+func sameInputs(a, b *Invoice) bool {
+	if a.ScheduleVersion != b.ScheduleVersion || len(a.Readings) != len(b.Readings) {
+		return false
+	}
+	for i := range a.Readings {
+		x, y := a.Readings[i], b.Readings[i]
+		if x.Metric != y.Metric || !x.From.Equal(y.From) || !x.To.Equal(y.To) || !x.Value.Equal(y.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameFigures compares two sets of figures exactly, line by line.
+func sameFigures(a, b *Figures) bool {
+	if len(a.Lines) != len(b.Lines) || !a.Total.Equal(b.Total) {
+		return false
+	}
+	x, _ := json.Marshal(a.Lines)
+	y, _ := json.Marshal(b.Lines)
+	return string(x) == string(y)
+}
+
+// bookUsage answers the pricing core's usage questions from the daily
+// rollups, one read of all metrics per distinct span.
+type bookUsage struct {
+	book     *Book
+	customer string
+	spans    map[[2]pricing.Date]map[string]decimal.Decimal
+}
+
+func (u *bookUsage) Total(metric string, from, to pricing.Date) (decimal.Decimal, error) {
+	key := [2]pricing.Date{from, to}
+	if m, ok := u.spans[key]; ok {
+		return m[metric], nil
+	}
+	totals, err := u.book.Totals(u.customer, from, to)
+	if err != nil {
+		return decimal.Zero, fmt.Errorf("usage of %s: %w", u.customer, err)
+	}
+	m := make(map[string]decimal.Decimal, len(totals))
+	for _, t := range totals {
+		m[t.Metric] = t.Quantity
+	}
+	if u.spans == nil {
+		u.spans = map[[2]pricing.Date]map[string]decimal.Decimal{}
+	}
+	u.spans[key] = m
+	return m[metric], nil
+}

@@ -1,0 +1,136 @@
+package ledger
+
+import (
+	"context"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/monthend/monthend/pricing"
+)
+
+// acmeSchedule bills acme 100.00 a month in advance plus graduated calls in
+// arrears; tax comes from the customer (19%).
+func acmeSchedule(t *testing.T) *pricing.Schedule {
+	t.Helper()
+	s, err := pricing.ParseSchedule("acme.yaml", []byte(`
+currency: EUR
+time_zone: Europe/Berlin
+start: 2026-01-01
+billing: {frequency: monthly}
+phases:
+  - name: Year 1
+    lines:
+      - {name: Platform, model: flat, price: 100.00}
+      - name: Calls
+        model: graduated
+        metric: calls
+        tiers:
+          - {up_to: 2, unit_price: 1.00}
+          - {unit_price: 0.50}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func recalc(t *testing.T, b *Book, period string) map[string]RecalcResult {
+	t.Helper()
+	var calls int
+	res, err := b.Recalc(context.Background(), period, func(done, total int) { calls++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) > 0 && calls == 0 {
+		t.Error("no progress reported")
+	}
+	out := map[string]RecalcResult{}
+	for _, r := range res {
+		out[r.ID] = r
+	}
+	return out
+}
+
+func TestRecalcCreatesUpdatesAndIsIdempotent(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	if _, err := b.SaveSchedule("acme-2026", "acme", ScheduleActive, "", acmeSchedule(t)); err != nil {
+		t.Fatal(err)
+	}
+	// Three calls in March (Berlin time): 2 × 1.00 + 1 × 0.50 = 2.50.
+	ingest(t, b,
+		ev("e1", "acme", "calls", "2026-03-02T10:00:00Z", "1"),
+		ev("e2", "acme", "calls", "2026-03-15T10:00:00Z", "1"),
+		ev("e3", "acme", "calls", "2026-03-31T21:30:00Z", "1"), // 31 March 23:30 in Berlin
+		ev("e4", "acme", "calls", "2026-03-31T22:30:00Z", "1"), // already 1 April in Berlin
+	)
+	got := recalc(t, b, "2026-04")
+	r := got["acme-2026:2026-04"]
+	// April fee 100.00 + March calls 2.50 = 102.50, + 19% tax 19.48 = 121.98.
+	if r.Outcome != RecalcCreated || !r.After.Equal(decimal.RequireFromString("121.98")) {
+		t.Fatalf("first recalc: %+v", r)
+	}
+	again := recalc(t, b, "2026-04")
+	if r := again["acme-2026:2026-04"]; r.Outcome != RecalcUnchanged {
+		t.Fatalf("second recalc: %+v, want unchanged", r)
+	}
+	// A late March call moves the draft, which keeps its previous figures.
+	ingest(t, b, ev("e5", "acme", "calls", "2026-03-20T10:00:00Z", "1"))
+	r = recalc(t, b, "2026-04")["acme-2026:2026-04"]
+	if r.Outcome != RecalcUpdated || !r.Before.Equal(decimal.RequireFromString("121.98")) || !r.After.Equal(decimal.RequireFromString("122.57")) {
+		t.Fatalf("after more usage: %+v", r)
+	}
+	inv, err := b.Invoice("acme-2026:2026-04")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Previous == nil || !inv.Previous.Total.Equal(decimal.RequireFromString("121.98")) || inv.Status != InvoiceDraft {
+		t.Errorf("previous figures %+v, status %s", inv.Previous, inv.Status)
+	}
+	if len(inv.Readings) != 1 || inv.Readings[0].Metric != "calls" || !inv.Readings[0].Value.Equal(decimal.NewFromInt(4)) {
+		t.Errorf("readings %+v", inv.Readings)
+	}
+	list, err := b.InvoicesFor("2026-04")
+	if err != nil || len(list) != 1 || list[0].ID != inv.ID {
+		t.Errorf("invoices for April: %v %v", list, err)
+	}
+}
+
+func TestRecalcBillsActiveSchedulesOnly(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	if _, err := b.SaveSchedule("acme-2026", "acme", ScheduleDraft, "", acmeSchedule(t)); err != nil {
+		t.Fatal(err)
+	}
+	if got := recalc(t, b, "2026-04"); len(got) != 0 {
+		t.Fatalf("a draft schedule bills nothing: %+v", got)
+	}
+	// A new version makes it active; invoices record the version.
+	rec, err := b.SaveSchedule("acme-2026", "acme", ScheduleActive, "", acmeSchedule(t))
+	if err != nil || rec.Version != 2 {
+		t.Fatalf("version %d: %v", rec.Version, err)
+	}
+	recalc(t, b, "2026-04")
+	inv, err := b.Invoice("acme-2026:2026-04")
+	if err != nil || inv.ScheduleVersion != 2 {
+		t.Fatalf("invoice from version %d: %v", inv.ScheduleVersion, err)
+	}
+	// Wrong currency, unknown customer and a schedule id that moves
+	// customers are refused.
+	usd := acmeSchedule(t)
+	usd.Currency = pricing.MustCurrency("USD")
+	if _, err := b.SaveSchedule("x", "acme", ScheduleActive, "", usd); err == nil {
+		t.Error("a USD schedule for a EUR customer: want an error")
+	}
+	if _, err := b.SaveSchedule("x", "nobody", ScheduleActive, "", acmeSchedule(t)); err == nil {
+		t.Error("unknown customer: want an error")
+	}
+	if _, err := b.SaveSchedule("acme-2026", "globex", ScheduleActive, "", usd); err == nil {
+		t.Error("moving a schedule to another customer: want an error")
+	}
+	// A month with no period start (before the contract) makes nothing.
+	if got := recalc(t, b, "2025-06"); len(got) != 0 {
+		t.Errorf("before the contract: %+v", got)
+	}
+}
