@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -132,5 +133,57 @@ func TestRecalcBillsActiveSchedulesOnly(t *testing.T) {
 	// A month with no period start (before the contract) makes nothing.
 	if got := recalc(t, b, "2025-06"); len(got) != 0 {
 		t.Errorf("before the contract: %+v", got)
+	}
+}
+
+func TestIssueNumbersGaplesslyRefusesStaleAndFreezes(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	if _, err := b.SaveSchedule("acme-2026", "acme", ScheduleActive, "", acmeSchedule(t)); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, b, ev("e1", "acme", "calls", "2026-03-02T10:00:00Z", "1"))
+	recalc(t, b, "2026-03")
+	recalc(t, b, "2026-04")
+	// Usage moves after April's draft was calculated: it is stale.
+	ingest(t, b, ev("e2", "acme", "calls", "2026-03-03T10:00:00Z", "1"))
+	res, err := b.Issue([]string{"acme-2026:2026-03", "acme-2026:2026-04"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Issued || res[0].Number != "INV-2026-000001" {
+		t.Errorf("March: %+v", res[0])
+	}
+	if res[1].Issued || !strings.Contains(res[1].Reason, "usage calls +1 since last calculation") {
+		t.Errorf("stale April: %+v", res[1])
+	}
+	recalc(t, b, "2026-04")
+	res, err = b.Issue([]string{"acme-2026:2026-04", "acme-2026:2026-03"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Issued || res[0].Number != "INV-2026-000002" || res[1].Issued || res[1].Reason != "already issued" {
+		t.Errorf("second issue: %+v", res)
+	}
+	inv, err := b.Invoice("INV-2026-000002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The book's clock says 2 April 2026 (11:00 in Berlin); acme pays in 14 days.
+	if inv.Status != InvoiceIssued || inv.IssueDate.String() != "2026-04-02" || inv.DueDate.String() != "2026-04-16" {
+		t.Errorf("issued invoice: status %s issued %s due %s", inv.Status, inv.IssueDate, inv.DueDate)
+	}
+	// Issued invoices never change, whatever arrives later; the late March
+	// usage is flagged late.
+	r := ingest(t, b, ev("e3", "acme", "calls", "2026-03-04T10:00:00Z", "5"))
+	if !r[0].Late {
+		t.Errorf("March usage after April's invoice was issued: %+v, want late", r[0])
+	}
+	if got := recalc(t, b, "2026-04")["acme-2026:2026-04"]; got.Outcome != RecalcSkipped || !got.After.Equal(inv.Total) {
+		t.Errorf("recalc of an issued invoice: %+v", got)
+	}
+	again, _ := b.Invoice("acme-2026:2026-04")
+	if !again.Total.Equal(inv.Total) || again.Number != inv.Number {
+		t.Errorf("issued invoice changed: %s → %s", inv.Total, again.Total)
 	}
 }

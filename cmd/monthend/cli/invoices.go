@@ -171,3 +171,89 @@ func (a *app) invoicesShowCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
+
+func (a *app) issueCommand() *cobra.Command {
+	var period string
+	var recalcFirst, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "issue [INVOICE...] [--period YYYY-MM] [--recalc]",
+		Short: "Finalize draft invoices: number, date, due date; never changed again",
+		Long: `issue finalizes drafts: each gets the next number of the gapless sequence
+INV-YYYY-NNNNNN, today's date in the customer's time zone and a due date from
+the customer's payment terms, and never changes again (corrections are credit
+notes). A draft whose inputs changed since it was calculated (stale) is
+refused with the reason, unless --recalc recalculates the period first.
+
+Each invoice is issued in its own transaction: if the command stops half-way,
+every invoice is either issued or untouched, and running it again finishes
+the rest. Give invoice ids or numbers, or --period for every draft of a
+period.`,
+		Example: `  monthend issue acme-2026:2026-03
+  monthend issue --period 2026-03
+  monthend issue --period 2026-03 --recalc --json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (period == "") == (len(args) == 0) {
+				return usagef("name invoices or give --period (not both)")
+			}
+			if period != "" {
+				if _, _, err := ledger.Month(period); err != nil {
+					return usageError{err}
+				}
+			}
+			book, err := a.openBook(true)
+			if err != nil {
+				return err
+			}
+			defer book.Close()
+			ids := args
+			if period != "" {
+				if recalcFirst {
+					if _, err := book.Recalc(cmd.Context(), period, nil); err != nil {
+						return fmt.Errorf("recalc %s: %w", period, err)
+					}
+				}
+				list, err := book.InvoicesFor(period)
+				if err != nil {
+					return err
+				}
+				for _, inv := range list {
+					if inv.Status == ledger.InvoiceDraft {
+						ids = append(ids, inv.ID)
+					}
+				}
+			} else if recalcFirst {
+				for _, id := range ids {
+					inv, err := book.Invoice(id)
+					if err != nil {
+						return err
+					}
+					if _, err := book.Recalc(cmd.Context(), inv.Period.Label, nil); err != nil {
+						return fmt.Errorf("recalc %s: %w", inv.Period.Label, err)
+					}
+				}
+			}
+			results, err := book.Issue(ids)
+			if asJSON {
+				if werr := writeJSON(a.stdout, results); werr != nil {
+					return werr
+				}
+			} else {
+				issued := 0
+				for _, r := range results {
+					if r.Issued {
+						issued++
+						fmt.Fprintf(a.stdout, "%s  issued as %s\n", r.ID, r.Number)
+					} else {
+						fmt.Fprintf(a.stdout, "%s  not issued: %s\n", r.ID, r.Reason)
+					}
+				}
+				fmt.Fprintf(a.stdout, "%d of %d issued\n", issued, len(ids))
+			}
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&period, "period", "", "issue every draft of this billing period, YYYY-MM")
+	cmd.Flags().BoolVar(&recalcFirst, "recalc", false, "recalculate first, so stale drafts are issued with current figures")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print each invoice's result as JSON")
+	return cmd
+}

@@ -73,6 +73,7 @@ var subcommands = []func(*app) *cobra.Command{
 	(*app).schedulesCommand,
 	(*app).recalcCommand,
 	(*app).invoicesCommand,
+	(*app).issueCommand,
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMonthEndFromTheCommandLine runs a small month-end on a real book
+// file: set up, import usage, import a schedule, recalc twice, issue, and
+// check that the book's invariants hold and the invoice matches `price`.
+func TestMonthEndFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "book.db")
+	must := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := run(t, "", append([]string{"--db", db}, args...)...)
+		if code != exitOK {
+			t.Fatalf("monthend %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+	must("customers", "add", "acme", "--name", "Acme Logistics", "--currency", "EUR", "--time-zone", "Europe/Berlin", "--tax-rate", "19", "--payment-terms", "14")
+	must("metrics", "add", "invoices_issued", "--aggregation", "count")
+	must("metrics", "add", "api_calls", "--aggregation", "count")
+	var events strings.Builder
+	for i := range 12400 {
+		fmt.Fprintf(&events, `{"id":"inv-%d","customer":"acme","metric":"invoices_issued","timestamp":"2026-03-%02dT10:00:00Z"}`+"\n", i, 1+i%28)
+	}
+	for i := range 1240 {
+		fmt.Fprintf(&events, `{"id":"api-%d","customer":"acme","metric":"api_calls","timestamp":"2026-03-%02dT10:00:00Z"}`+"\n", i, 1+i%28)
+	}
+	usage := filepath.Join(dir, "usage.jsonl")
+	if err := os.WriteFile(usage, []byte(events.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	must("usage", "import", usage)
+	must("schedules", "import", "testdata/acme.yaml", "--id", "acme-2026", "--customer", "acme")
+	if out := must("recalc", "--period", "2026-04"); !strings.Contains(out, "1 created") {
+		t.Errorf("first recalc: %s", out)
+	}
+	if out := must("recalc", "--period", "2026-04"); !strings.Contains(out, "0 created, 0 updated, 1 unchanged") {
+		t.Errorf("second recalc changed something: %s", out)
+	}
+	var list []struct {
+		ID, Status, Total string
+	}
+	if err := json.Unmarshal([]byte(must("invoices", "list", "--period", "2026-04", "--json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	// The same figure `monthend price` previews for this schedule and usage
+	// (TestPriceJSONReconciles): the engine prices from the book's rollups.
+	if len(list) != 1 || list[0].Status != "draft" || list[0].Total != "4524.97" {
+		t.Fatalf("invoices: %+v", list)
+	}
+	if out := must("issue", "--period", "2026-04"); !strings.Contains(out, "issued as INV-") {
+		t.Errorf("issue: %s", out)
+	}
+	show := must("invoices", "show", list[0].ID)
+	for _, want := range []string{"issued", "12,400 − 1,000 free = 11,400 → 12 blocks of 1,000 × 25.00 = 300.00", "4,524.97 EUR"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("invoices show lacks %q:\n%s", want, show)
+		}
+	}
+	if out := must("check"); !strings.Contains(out, "is sound") {
+		t.Errorf("check: %s", out)
+	}
+}

@@ -1,0 +1,158 @@
+package ledger
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/monthend/monthend/pricing"
+)
+
+// ErrStale: a draft's inputs changed since it was calculated.
+var ErrStale = errors.New("draft is stale")
+
+// IssueResult is what issuing one invoice did.
+type IssueResult struct {
+	ID     string `json:"id"`
+	Number string `json:"number,omitempty"`
+	Issued bool   `json:"issued"`
+	Reason string `json:"reason,omitempty"` // why it was not issued
+}
+
+// Staleness lists what moved since the draft was calculated — a newer
+// schedule version, usage that changed — in words; none means current.
+func (b *Book) Staleness(inv Invoice) ([]string, error) {
+	var reasons []string
+	var latest ScheduleRecord
+	err := b.view(func(tx *bolt.Tx) error {
+		var found bool
+		var err error
+		latest, found, err = latestSchedule(tx, inv.ScheduleID)
+		if err == nil && !found {
+			err = fmt.Errorf("schedule %s of invoice %s %w", inv.ScheduleID, inv.ID, ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if latest.Version != inv.ScheduleVersion {
+		reasons = append(reasons, fmt.Sprintf("schedule v%d → v%d", inv.ScheduleVersion, latest.Version))
+	}
+	u := &bookUsage{book: b, customer: inv.CustomerID}
+	for _, r := range inv.Readings {
+		now, err := u.Total(r.Metric, r.From, r.To)
+		if err != nil {
+			return nil, err
+		}
+		if d := now.Sub(r.Value); !d.IsZero() {
+			sign := ""
+			if d.IsPositive() {
+				sign = "+"
+			}
+			reasons = append(reasons, fmt.Sprintf("usage %s %s%s since last calculation (%s – %s)",
+				r.Metric, sign, pricing.FormatAmount(d, 0), r.From, r.To.AddDays(-1)))
+		}
+	}
+	return reasons, nil
+}
+
+// Issue finalizes draft invoices, each in its own transaction: it gets the
+// next number of the gapless sequence INV-YYYY-NNNNNN (the year it is
+// issued), today's date in the customer's zone, a due date from the
+// customer's payment terms, and never changes again. Usage before the
+// invoice's period is from then on late. A stale draft is refused with the
+// reasons. Issuing an issued invoice again does nothing, so a bulk issue
+// that stopped half-way can simply be run again.
+func (b *Book) Issue(ids []string) ([]IssueResult, error) {
+	if b.readOnly {
+		return nil, ErrReadOnly
+	}
+	results := make([]IssueResult, 0, len(ids))
+	for _, id := range ids {
+		inv, err := b.Invoice(id)
+		if err != nil {
+			return results, err
+		}
+		r := IssueResult{ID: inv.ID, Number: inv.Number}
+		if inv.Status != InvoiceDraft {
+			r.Reason = "already " + string(inv.Status)
+			results = append(results, r)
+			continue
+		}
+		stale, err := b.Staleness(inv)
+		if err != nil {
+			return results, err
+		}
+		if len(stale) > 0 {
+			r.Reason = fmt.Sprintf("%v: %s; run monthend recalc first", ErrStale, strings.Join(stale, "; "))
+			results = append(results, r)
+			continue
+		}
+		err = b.update(func(tx *bolt.Tx) error {
+			cur, found, err := getInvoice(tx, inv.ID)
+			if err != nil || !found || cur.Status != InvoiceDraft || cur.CalculatedAt != inv.CalculatedAt {
+				if err == nil {
+					err = fmt.Errorf("invoice %s changed while being issued; run the command again", inv.ID)
+				}
+				return err
+			}
+			c, err := getCustomer(tx, cur.CustomerID)
+			if err != nil {
+				return err
+			}
+			loc, err := c.Location()
+			if err != nil {
+				return err
+			}
+			today := pricing.DateOf(b.now(), loc)
+			number, err := nextInvoiceNumber(tx, today.Year())
+			if err != nil {
+				return err
+			}
+			cur.Status, cur.Number, cur.IssueDate = InvoiceIssued, number, today
+			cur.DueDate = today.AddDays(c.PaymentTermsDays)
+			if err := putInvoice(tx, &cur); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketInvoiceNumbers).Put([]byte(number), []byte(cur.ID)); err != nil {
+				return err
+			}
+			// Usage up to the day before this invoice's period was billed.
+			if through := cur.Period.Start.AddDays(-1); through.After(c.IssuedThrough) {
+				c.IssuedThrough = through
+				if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
+					return err
+				}
+			}
+			r.Number, r.Issued = number, true
+			return b.audit(tx, "invoice.issue", "invoice "+cur.ID, "draft", "issued "+number+" "+cur.Total.StringFixed(cur.Currency.MinorUnits())+" "+cur.Currency.Code())
+		})
+		if err != nil {
+			return results, fmt.Errorf("issue %s: %w", inv.ID, err)
+		}
+		b.custCache.Clear() // ingestion caches IssuedThrough
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+// nextInvoiceNumber takes the next number of year's sequence. It runs in
+// the issuing transaction, so a number is used exactly when an invoice is
+// issued: the sequence has no gaps.
+func nextInvoiceNumber(tx *bolt.Tx, year int) (string, error) {
+	meta := tx.Bucket(bucketMeta)
+	key := []byte(fmt.Sprintf("invoice_seq/%04d", year))
+	var n uint64
+	if v := meta.Get(key); len(v) == 8 {
+		n = binary.BigEndian.Uint64(v)
+	}
+	n++
+	if err := meta.Put(key, binary.BigEndian.AppendUint64(nil, n)); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("INV-%04d-%06d", year, n), nil
+}
