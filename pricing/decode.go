@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -111,12 +112,23 @@ func friendlyType(t string) string {
 // yamlToJSON converts a YAML document to JSON, keeping scalars' literal
 // text: numbers stay exact, dates stay YYYY-MM-DD strings.
 func yamlToJSON(data []byte) ([]byte, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil && err != io.EOF {
 		return nil, fmt.Errorf("not valid YAML: %w", err)
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, errors.New("the document is empty")
+	}
+	// A second document (after ---) would be ignored silently: refuse it,
+	// as a second JSON value is refused.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		return nil, fmt.Errorf("not valid YAML: %w", err)
+	case len(next.Content) > 0 && next.Content[0].ShortTag() != "!!null":
+		return nil, fmt.Errorf("line %d: more than one document; a file holds one schedule", next.Content[0].Line)
 	}
 	var b bytes.Buffer
 	if err := writeJSON(&b, doc.Content[0], 0); err != nil {
@@ -129,9 +141,16 @@ func yamlToJSON(data []byte) ([]byte, error) {
 // (1_000) are allowed as digit separators and dropped.
 var yamlNumber = regexp.MustCompile(`^[-+]?(\d[\d_]*)?(\.\d[\d_]*)?([eE][-+]?\d+)?$`)
 
+// maxExpandedJSON bounds the JSON a YAML document may turn into: aliases
+// can make a few hundred bytes expand exponentially ("billion laughs").
+const maxExpandedJSON = 4 << 20
+
 func writeJSON(b *bytes.Buffer, n *yaml.Node, depth int) error {
 	if depth > 64 {
 		return fmt.Errorf("line %d: the document nests too deeply", n.Line)
+	}
+	if b.Len() > maxExpandedJSON {
+		return fmt.Errorf("line %d: the document expands to more than 4 MB; are aliases (*name) repeating large sections?", n.Line)
 	}
 	switch n.Kind {
 	case yaml.AliasNode:

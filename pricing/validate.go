@@ -3,6 +3,7 @@ package pricing
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -22,6 +23,9 @@ var metricCode = regexp.MustCompile(`^[a-z0-9_.-]+$`)
 //
 //	phase "Year 2", line "API calls": tier up_to 1000 follows 5000
 func (s *Schedule) Validate() error {
+	if s == nil {
+		return errors.New("no schedule")
+	}
 	v := &validator{s: s}
 	// Numbers of absurd size are refused before anything computes with
 	// them: a decimal such as 1e999999999 is cheap to store but would take
@@ -111,8 +115,8 @@ func (v *validator) numbers() {
 		}
 	}
 	checkDiscounts("discount", s.Discounts)
-	for name, changes := range s.Seats {
-		for _, c := range changes {
+	for _, name := range slices.Sorted(maps.Keys(s.Seats)) {
+		for _, c := range s.Seats[name] {
 			check(fmt.Sprintf("seats %q quantity", name), c.Quantity)
 		}
 	}
@@ -180,7 +184,8 @@ func (v *validator) seats() {
 			}
 		}
 	}
-	for name, changes := range v.s.Seats {
+	for _, name := range slices.Sorted(maps.Keys(v.s.Seats)) {
+		changes := v.s.Seats[name]
 		place := fmt.Sprintf("seats %q", name)
 		if len(changes) == 0 {
 			v.add(place, "no seat counts; give at least one {from, quantity}")
