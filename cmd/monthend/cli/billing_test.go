@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,7 +66,35 @@ func TestMonthEndFromTheCommandLine(t *testing.T) {
 			t.Errorf("invoices show lacks %q:\n%s", want, show)
 		}
 	}
+	// The issued invoice as PDF, read back with the real pdftotext.
+	pdfPath := filepath.Join(dir, "invoice.pdf")
+	must("invoices", "pdf", list[0].ID, "-o", pdfPath, "--settings", "testdata/settings.yaml")
+	text := pdfText(t, pdfPath)
+	for _, want := range []string{"INV-2026-000001", "Northwind Analytics GmbH", "Acme Logistics", "4,524.97"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF's text lacks %q:\n%s", want, text)
+		}
+	}
 	if out := must("check"); !strings.Contains(out, "is sound") {
 		t.Errorf("check: %s", out)
 	}
+}
+
+// pdfText extracts a PDF's text with Debian's pdftotext. Without the tool
+// the test is skipped on a developer's machine and fails under CI, which
+// installs it (.ci/run).
+func pdfText(t *testing.T, path string) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("pdftotext is missing; .ci/run installs poppler-utils")
+		}
+		t.Skip("pdftotext not installed (apt-get install poppler-utils)")
+	}
+	out, err := exec.Command(bin, "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext %s: %v", path, err)
+	}
+	return string(out)
 }

@@ -97,7 +97,7 @@ func (a *app) invoicesCommand() *cobra.Command {
 		Example: `  monthend invoices list --period 2026-03
   monthend invoices show acme-2026:2026-03`,
 	}
-	cmd.AddCommand(a.invoicesListCommand(), a.invoicesShowCommand())
+	cmd.AddCommand(a.invoicesListCommand(), a.invoicesShowCommand(), a.invoicesPDFCommand())
 	return cmd
 }
 
