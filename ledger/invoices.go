@@ -55,9 +55,12 @@ type Invoice struct {
 	DueDate         pricing.Date     `json:"due_date,omitzero"`
 	Currency        pricing.Currency `json:"currency"`
 	Figures
-	Readings     []pricing.Reading `json:"readings,omitempty"`
-	Previous     *Figures          `json:"previous,omitempty"` // before the last recalculation that changed it
-	CalculatedAt time.Time         `json:"calculated_at"`
+	Readings []pricing.Reading `json:"readings,omitempty"`
+	// Adjustments record the late usage of earlier, issued invoices that
+	// this invoice bills (policy "adjust").
+	Adjustments  []Adjustment `json:"adjustments,omitempty"`
+	Previous     *Figures     `json:"previous,omitempty"` // before the last recalculation that changed it
+	CalculatedAt time.Time    `json:"calculated_at"`
 }
 
 // invoiceID is the id of the invoice of schedule for period label.

@@ -43,6 +43,22 @@ func (b *Book) Staleness(inv Invoice) ([]string, error) {
 		reasons = append(reasons, fmt.Sprintf("schedule v%d → v%d", inv.ScheduleVersion, latest.Version))
 	}
 	u := &bookUsage{book: b, customer: inv.CustomerID}
+	if inv.Status == InvoiceDraft && latest.LatePolicy != LateReport {
+		// Late usage for earlier, issued periods that this draft does not
+		// bill yet (or bills at other figures).
+		c, err := b.Customer(inv.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		j := recalcJob{schedule: latest, customer: c}
+		_, adjs, err := j.lateAdjustments(b, inv.Period.Index, u)
+		if err != nil {
+			return nil, err
+		}
+		if !sameAdjustments(adjs, inv.Adjustments) {
+			reasons = append(reasons, "late usage arrived for an issued period")
+		}
+	}
 	for _, r := range inv.Readings {
 		now, err := u.Total(r.Metric, r.From, r.To)
 		if err != nil {
@@ -155,4 +171,16 @@ func nextInvoiceNumber(tx *bolt.Tx, year int) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("INV-%04d-%06d", year, n), nil
+}
+
+func sameAdjustments(a, b []Adjustment) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Invoice != b[i].Invoice || !sameReadings(a[i].Readings, b[i].Readings) {
+			return false
+		}
+	}
+	return true
 }

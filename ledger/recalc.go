@@ -162,11 +162,26 @@ func (j *recalcJob) price(b *Book, label string) {
 		j.skip = true
 		return
 	}
-	rec := &pricing.RecordingUsage{Usage: &bookUsage{book: b, customer: j.customer.ID}}
+	usage := &bookUsage{book: b, customer: j.customer.ID}
+	rec := &pricing.RecordingUsage{Usage: usage}
 	inv, err := pricing.Price(&s, index, rec)
 	if err != nil {
 		j.err = err
 		return
+	}
+	var adjs []Adjustment
+	if j.schedule.LatePolicy != LateReport {
+		var late []pricing.InvoiceLine
+		if late, adjs, err = j.lateAdjustments(b, index, usage); err != nil {
+			j.err = err
+			return
+		}
+		for _, l := range late {
+			inv.Lines = append(inv.Lines, l)
+			inv.Subtotal = inv.Subtotal.Add(l.Amount)
+			inv.Tax = inv.Tax.Add(l.Tax)
+		}
+		inv.Total = inv.Subtotal.Add(inv.Tax)
 	}
 	p := inv.Period
 	j.invoice = Invoice{
@@ -175,7 +190,7 @@ func (j *recalcJob) price(b *Book, label string) {
 		Period: InvoicePeriod{Label: p.Label(), Start: p.Start, End: p.End, Index: p.Index},
 		Status: InvoiceDraft, Currency: inv.Currency,
 		Figures:  Figures{Lines: inv.Lines, Subtotal: inv.Subtotal, Tax: inv.Tax, Total: inv.Total},
-		Readings: rec.Readings,
+		Readings: rec.Readings, Adjustments: adjs,
 	}
 }
 
@@ -224,11 +239,16 @@ func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
 }
 
 func sameInputs(a, b *Invoice) bool {
-	if a.ScheduleVersion != b.ScheduleVersion || len(a.Readings) != len(b.Readings) {
+	return a.ScheduleVersion == b.ScheduleVersion && sameReadings(a.Readings, b.Readings) &&
+		sameAdjustments(a.Adjustments, b.Adjustments)
+}
+
+func sameReadings(a, b []pricing.Reading) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for i := range a.Readings {
-		x, y := a.Readings[i], b.Readings[i]
+	for i := range a {
+		x, y := a[i], b[i]
 		if x.Metric != y.Metric || !x.From.Equal(y.From) || !x.To.Equal(y.To) || !x.Value.Equal(y.Value) {
 			return false
 		}

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -185,5 +186,102 @@ func TestIssueNumbersGaplesslyRefusesStaleAndFreezes(t *testing.T) {
 	again, _ := b.Invoice("acme-2026:2026-04")
 	if !again.Total.Equal(inv.Total) || again.Number != inv.Number {
 		t.Errorf("issued invoice changed: %s → %s", inv.Total, again.Total)
+	}
+}
+
+// calls makes n call events (a count metric: each event is one call).
+func calls(prefix string, n int, at string) []Event {
+	var out []Event
+	for i := range n {
+		out = append(out, ev(fmt.Sprintf("%s-%d", prefix, i), "acme", "calls", at, "1"))
+	}
+	return out
+}
+
+func TestLateUsageIsBilledOnceOnTheNextDraft(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	if _, err := b.SaveSchedule("acme-2026", "acme", ScheduleActive, "", acmeSchedule(t)); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, b, calls("e1", 2, "2026-03-02T10:00:00Z")...)
+	recalc(t, b, "2026-04")
+	if res, err := b.Issue([]string{"acme-2026:2026-04"}); err != nil || !res[0].Issued {
+		t.Fatalf("issue April: %+v %v", res, err)
+	}
+	april, _ := b.Invoice("acme-2026:2026-04")
+	// Five more March calls arrive after April's invoice (which billed
+	// March) was issued: calls 3–7 fall in the 0.50 tier.
+	ingest(t, b, calls("e2", 5, "2026-03-20T10:00:00Z")...)
+	recalc(t, b, "2026-05")
+	may, err := b.Invoice("acme-2026:2026-05")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var late []string
+	for _, l := range may.Lines {
+		if strings.HasPrefix(l.Name, "Late usage") {
+			late = append(late, l.Name+" "+l.Amount.String()+" | "+l.Explanation)
+		}
+	}
+	// Billed 2 calls × 1.00 = 2.00; now 2 × 1.00 + 5 × 0.50 = 4.50: +2.50.
+	want := "Late usage: Calls (INV-2026-000001) 2.5 | late usage for 1 Mar – 31 Mar: +5 (2 → 7): 2 × 1.00 (tier 1, up to 2) + 5 × 0.50 (tier 2) = 4.50; 4.50 − 2.00 already billed = 2.50"
+	if len(late) != 1 || late[0] != want {
+		t.Fatalf("late lines %q\nwant %q", late, want)
+	}
+	if again, _ := b.Invoice("acme-2026:2026-04"); !again.Total.Equal(april.Total) {
+		t.Errorf("the issued April invoice changed: %s → %s", april.Total, again.Total)
+	}
+	// Issued with May, the late usage is billed; June does not bill it again.
+	if res, err := b.Issue([]string{"acme-2026:2026-05"}); err != nil || !res[0].Issued {
+		t.Fatalf("issue May: %+v %v", res, err)
+	}
+	recalc(t, b, "2026-06")
+	june, _ := b.Invoice("acme-2026:2026-06")
+	for _, l := range june.Lines {
+		if strings.HasPrefix(l.Name, "Late usage") {
+			t.Errorf("June bills late usage again: %s", l.Name)
+		}
+	}
+	// More late March usage after that: June's draft goes stale and bills
+	// only the new difference.
+	ingest(t, b, calls("e3", 2, "2026-03-21T10:00:00Z")...)
+	if reasons, err := b.Staleness(june); err != nil || len(reasons) != 1 || !strings.Contains(reasons[0], "late usage") {
+		t.Errorf("staleness %v %v", reasons, err)
+	}
+	recalc(t, b, "2026-06")
+	june, _ = b.Invoice("acme-2026:2026-06")
+	var amounts []string
+	for _, l := range june.Lines {
+		if strings.HasPrefix(l.Name, "Late usage") {
+			amounts = append(amounts, l.Amount.String())
+		}
+	}
+	if strings.Join(amounts, ",") != "1" {
+		t.Errorf("June late lines %v, want one of 1.00 (2 more calls at 0.50)", amounts)
+	}
+}
+
+func TestLateUsageReportOnlyPolicy(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	if _, err := b.SaveSchedule("acme-2026", "acme", ScheduleActive, LateReport, acmeSchedule(t)); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, b, calls("e1", 2, "2026-03-02T10:00:00Z")...)
+	recalc(t, b, "2026-04")
+	if _, err := b.Issue([]string{"acme-2026:2026-04"}); err != nil {
+		t.Fatal(err)
+	}
+	r := ingest(t, b, calls("e2", 5, "2026-03-20T10:00:00Z")...)
+	if !r[0].Late {
+		t.Errorf("want the event flagged late: %+v", r[0])
+	}
+	recalc(t, b, "2026-05")
+	may, _ := b.Invoice("acme-2026:2026-05")
+	for _, l := range may.Lines {
+		if strings.HasPrefix(l.Name, "Late usage") {
+			t.Errorf("report-only policy billed %s", l.Name)
+		}
 	}
 }

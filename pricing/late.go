@@ -13,7 +13,7 @@ import (
 // the extra units at the first tier's price. Minimums and discounts of the
 // period are not re-applied: the adjustment is the usage's own price.
 //
-// The lines carry Kind ChargeLine, the service days of the original period
+// The lines carry Kind ChargeLine, their tax (rounded per line), the service days of the original period
 // and an explanation such as "late usage for 1 Mar – 31 Mar: +1,240 (1,000
 // → 2,240): 160.00 − 100.00 already billed = 60.00".
 func LateUsage(s *Schedule, index int, billed, now Usage) ([]InvoiceLine, error) {
@@ -72,6 +72,9 @@ func LateUsage(s *Schedule, index int, billed, now Usage) ([]InvoiceLine, error)
 			adj.Quantity = delta
 			adj.Amount = diff
 			adj.Explanation = b.String()
+			if !adj.TaxRate.IsZero() {
+				adj.Tax = Round(adj.Amount.Mul(adj.TaxRate).Shift(-2), p.cur, p.mode)
+			}
 			out = append(out, adj)
 		}
 	}

@@ -1,0 +1,119 @@
+package ledger
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/monthend/monthend/pricing"
+)
+
+// Adjustment records late usage billed on an invoice for the period of an
+// earlier, issued one: after it, that period's usage counts as billed at
+// Readings. The next adjustment for the same period starts from there, so
+// late usage is billed once.
+type Adjustment struct {
+	Invoice  string            `json:"invoice"` // the issued invoice the late usage belongs to
+	Readings []pricing.Reading `json:"readings"`
+}
+
+// readingsUsage answers with recorded readings only: the usage as it was
+// billed.
+type readingsUsage []pricing.Reading
+
+func (r readingsUsage) Total(metric string, from, to pricing.Date) (decimal.Decimal, error) {
+	for _, x := range r {
+		if x.Metric == metric && x.From.Equal(from) && x.To.Equal(to) {
+			return x.Value, nil
+		}
+	}
+	return decimal.Zero, fmt.Errorf("no billed reading of %s for %s – %s", metric, from, to)
+}
+
+// lateAdjustments prices the late usage of every issued invoice of the
+// schedule before period index: one adjustment line per usage line whose
+// charge moved, priced as that invoice's schedule version priced it.
+func (j *recalcJob) lateAdjustments(b *Book, index int, now *bookUsage) ([]pricing.InvoiceLine, []Adjustment, error) {
+	var issued []Invoice
+	billedAt := map[string]Adjustment{} // invoice id → the latest issued adjustment of it
+	adjustedOn := map[string]int{}
+	versions := map[int]*pricing.Schedule{}
+	err := b.view(func(tx *bolt.Tx) error {
+		prefix := []byte(j.schedule.ID + ":")
+		c := tx.Bucket(bucketInvoices).Cursor()
+		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
+			var inv Invoice
+			if err := json.Unmarshal(v, &inv); err != nil {
+				return fmt.Errorf("invoice %s: %w", k, err)
+			}
+			if inv.Status == InvoiceDraft || inv.Status == InvoiceVoid {
+				continue
+			}
+			for _, a := range inv.Adjustments {
+				if on, seen := adjustedOn[a.Invoice]; !seen || inv.Period.Index > on {
+					billedAt[a.Invoice], adjustedOn[a.Invoice] = a, inv.Period.Index
+				}
+			}
+			if inv.Period.Index < index {
+				issued = append(issued, inv)
+			}
+		}
+		for _, inv := range issued {
+			if _, ok := versions[inv.ScheduleVersion]; ok {
+				continue
+			}
+			v := tx.Bucket(bucketSchedules).Get(scheduleKey(inv.ScheduleID, inv.ScheduleVersion))
+			var rec ScheduleRecord
+			if v == nil || json.Unmarshal(v, &rec) != nil {
+				return fmt.Errorf("schedule %s v%d of invoice %s is missing", inv.ScheduleID, inv.ScheduleVersion, inv.ID)
+			}
+			versions[inv.ScheduleVersion] = rec.Schedule
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var lines []pricing.InvoiceLine
+	var adjs []Adjustment
+	for _, inv := range issued {
+		billed := inv.Readings
+		if a, ok := billedAt[inv.ID]; ok {
+			billed = a.Readings
+		}
+		moved := false
+		for _, r := range billed {
+			v, err := now.Total(r.Metric, r.From, r.To)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !v.Equal(r.Value) {
+				moved = true
+			}
+		}
+		if !moved {
+			continue
+		}
+		s := *versions[inv.ScheduleVersion]
+		if s.TaxRate.IsZero() {
+			s.TaxRate = j.customer.TaxRate
+		}
+		rec := &pricing.RecordingUsage{Usage: now}
+		late, err := pricing.LateUsage(&s, inv.Period.Index-1, readingsUsage(billed), rec)
+		if err != nil {
+			return nil, nil, fmt.Errorf("late usage for %s: %w", inv.ID, err)
+		}
+		if len(late) == 0 {
+			continue
+		}
+		for i := range late {
+			late[i].Name += " (" + inv.Number + ")"
+		}
+		lines = append(lines, late...)
+		adjs = append(adjs, Adjustment{Invoice: inv.ID, Readings: rec.Readings})
+	}
+	return lines, adjs, nil
+}
