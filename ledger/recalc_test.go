@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -283,5 +284,57 @@ func TestLateUsageReportOnlyPolicy(t *testing.T) {
 		if strings.HasPrefix(l.Name, "Late usage") {
 			t.Errorf("report-only policy billed %s", l.Name)
 		}
+	}
+}
+
+func TestMonthOverMonthFlags(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	if _, err := b.SaveSchedule("acme-2026", "acme", ScheduleActive, "", acmeSchedule(t)); err != nil {
+		t.Fatal(err)
+	}
+	globex := acmeSchedule(t)
+	globex.Currency = pricing.MustCurrency("USD")
+	if _, err := b.SaveSchedule("globex-2026", "globex", ScheduleActive, "", globex); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, b, calls("feb", 2, "2026-02-10T10:00:00Z")...)
+	ingest(t, b, calls("mar", 60, "2026-03-10T10:00:00Z")...)
+	recalc(t, b, "2026-03")
+	// Globex's contract ends: a new version with status ended.
+	if _, err := b.SaveSchedule("globex-2026", "globex", ScheduleEnded, "", globex); err != nil {
+		t.Fatal(err)
+	}
+	recalc(t, b, "2026-04")
+	rows, err := b.MonthOverMonth("2026-04", DefaultThresholds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("rows: %+v", rows)
+	}
+	acme, missing := rows[0], rows[1]
+	// March: 100.00 + Feb calls 2.00 = 102.00 (+19%: 121.38). April: 100.00
+	// + 2 × 1.00 + 58 × 0.50 = 131.00 (+19%: 155.89): +28.4%.
+	if acme.ID != "acme-2026:2026-04" || acme.Previous == nil || acme.Previous.ID != "acme-2026:2026-03" ||
+		!acme.Change.Delta.Equal(decimal.RequireFromString("34.51")) || !acme.Change.Percent.Equal(decimal.RequireFromString("28.4")) ||
+		!slices.Contains(acme.Flags, FlagSignificant) {
+		t.Errorf("acme row: %+v change %+v", acme.Flags, acme.Change)
+	}
+	if len(acme.LineDiff) != 2 || acme.LineDiff[1].Name != "Calls" || !acme.LineDiff[1].Delta.Equal(decimal.RequireFromString("29")) {
+		t.Errorf("line changes %+v", acme.LineDiff)
+	}
+	if missing.ID != "" || missing.Previous == nil || missing.Previous.ID != "globex-2026:2026-03" || !slices.Contains(missing.Flags, FlagMissing) {
+		t.Errorf("missing row: %+v", missing)
+	}
+	march, err := b.MonthOverMonth("2026-03", DefaultThresholds)
+	if err != nil || len(march) != 2 || !slices.Contains(march[0].Flags, FlagNew) {
+		t.Errorf("March rows %+v %v", march, err)
+	}
+	// More usage after the draft was priced: the row is stale and says why.
+	ingest(t, b, calls("late", 1, "2026-03-11T10:00:00Z")...)
+	rows, _ = b.MonthOverMonth("2026-04", DefaultThresholds)
+	if !slices.Contains(rows[0].Flags, FlagStale) || len(rows[0].Stale) != 1 {
+		t.Errorf("stale: %+v %v", rows[0].Flags, rows[0].Stale)
 	}
 }

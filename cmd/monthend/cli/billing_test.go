@@ -48,13 +48,14 @@ func TestMonthEndFromTheCommandLine(t *testing.T) {
 	}
 	var list []struct {
 		ID, Status, Total string
+		Flags             []string
 	}
 	if err := json.Unmarshal([]byte(must("invoices", "list", "--period", "2026-04", "--json")), &list); err != nil {
 		t.Fatal(err)
 	}
 	// The same figure `monthend price` previews for this schedule and usage
 	// (TestPriceJSONReconciles): the engine prices from the book's rollups.
-	if len(list) != 1 || list[0].Status != "draft" || list[0].Total != "4524.97" {
+	if len(list) != 1 || list[0].Status != "draft" || list[0].Total != "4524.97" || strings.Join(list[0].Flags, ",") != "new,minimum" {
 		t.Fatalf("invoices: %+v", list)
 	}
 	if out := must("issue", "--period", "2026-04"); !strings.Contains(out, "issued as INV-") {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 
+	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 
 	"github.com/monthend/monthend/ledger"
@@ -102,44 +104,78 @@ func (a *app) invoicesCommand() *cobra.Command {
 }
 
 func (a *app) invoicesListCommand() *cobra.Command {
-	var period string
+	var period, threshold string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:     "list --period YYYY-MM",
-		Short:   "List the invoices of a billing period",
-		Example: "  monthend invoices list --period 2026-03\n  monthend invoices list --period 2026-03 --json",
+		Use:   "list --period YYYY-MM",
+		Short: "List a period's invoices next to the previous period's, with flags",
+		Long: `list shows every invoice of a billing period beside the same schedule's invoice
+for the period before: previous total, Δ, Δ% and flags —
+  significant  the total moved by --threshold percent or more
+  new          no invoice the period before
+  missing      billed the period before, no invoice now
+  minimum      a usage or invoice minimum was applied
+  late         bills late usage of an issued period
+  stale        a draft whose inputs moved since it was calculated
+--json adds each line's previous amount and change.`,
+		Example: "  monthend invoices list --period 2026-03\n  monthend invoices list --period 2026-03 --threshold 10 --json",
 		Args:    exactArgs(0, "list takes no arguments; name the period with --period"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, _, err := ledger.Month(period); err != nil {
 				return usageError{err}
+			}
+			th, err := decimal.NewFromString(threshold)
+			if err != nil || th.IsNegative() {
+				return usagef("--threshold %q: a percentage such as 20", threshold)
 			}
 			book, err := a.openBook(false)
 			if err != nil {
 				return err
 			}
 			defer book.Close()
-			list, err := book.InvoicesFor(period)
+			rows, err := book.MonthOverMonth(period, ledger.Thresholds{Percent: th})
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				return writeJSON(a.stdout, list)
+				if rows == nil {
+					rows = []ledger.InvoiceRow{}
+				}
+				return writeJSON(a.stdout, rows)
 			}
-			if len(list) == 0 {
+			if len(rows) == 0 {
 				fmt.Fprintf(a.stdout, "no invoices for %s: monthend recalc --period %s creates the drafts\n", period, period)
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tCUSTOMER\tSTATUS\tNUMBER\tTOTAL\t")
-			for _, inv := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s %s\t\n", inv.ID, inv.CustomerID, inv.Status, inv.Number,
-					pricing.FormatAmount(inv.Total, inv.Currency.MinorUnits()), inv.Currency)
+			fmt.Fprintln(tw, "ID\tCUSTOMER\tSTATUS\tNUMBER\tTOTAL\tPREVIOUS\tΔ\tΔ%\tFLAGS")
+			for _, r := range rows {
+				minor := r.Currency.MinorUnits()
+				id, status, total := r.ID, string(r.Status), ""
+				if id == "" {
+					id, status = "—", "—"
+				} else {
+					total = pricing.FormatAmount(r.Total, minor) + " " + r.Currency.Code()
+				}
+				prev, delta, pct := "", "", ""
+				if r.Previous != nil {
+					prev = pricing.FormatAmount(r.Previous.Total, minor)
+				}
+				if r.Change != nil {
+					delta = pricing.FormatAmount(r.Change.Delta, minor)
+					if r.Change.Percent != nil {
+						pct = r.Change.Percent.StringFixed(1)
+					}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, r.CustomerID, status, r.Number,
+					total, prev, delta, pct, strings.Join(r.Flags, ","))
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "the billing period, YYYY-MM")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&threshold, "threshold", "20", "flag totals that moved by this percent or more")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON, with line-by-line changes")
 	return cmd
 }
 
