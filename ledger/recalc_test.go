@@ -338,3 +338,61 @@ func TestMonthOverMonthFlags(t *testing.T) {
 		t.Errorf("stale: %+v %v", rows[0].Flags, rows[0].Stale)
 	}
 }
+
+func TestViews(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	views, err := b.Views()
+	if err != nil || len(views) != 3 {
+		t.Fatalf("a new book has the default views: %+v %v", views, err)
+	}
+	for _, bad := range []View{
+		{Name: "", Period: "2026-03"},
+		{Name: "x", Period: "March"},
+		{Name: "x", Period: "2026-03", Status: []InvoiceStatus{"open"}},
+		{Name: "x", Period: "2026-03", Sort: "colour"},
+	} {
+		if err := b.SaveView(bad); err == nil {
+			t.Errorf("%+v: want an error", bad)
+		}
+	}
+	if _, err := b.SaveSchedule("acme-2026", "acme", ScheduleActive, "", acmeSchedule(t)); err != nil {
+		t.Fatal(err)
+	}
+	globex := acmeSchedule(t)
+	globex.Currency = pricing.MustCurrency("USD")
+	if _, err := b.SaveSchedule("globex-2026", "globex", ScheduleActive, "", globex); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, b, calls("mar", 60, "2026-03-10T10:00:00Z")...)
+	recalc(t, b, "2026-03")
+	recalc(t, b, "2026-04")
+	// The book's clock says 2 April 2026: "last month" is March.
+	rows, label, err := b.ViewRows(View{Name: "t", Period: "last month", Sort: "-total"}, DefaultThresholds)
+	if err != nil || label != "2026-03" || len(rows) != 2 || rows[0].CustomerID != "acme" {
+		t.Errorf("last month: %s %d rows %v", label, len(rows), err)
+	}
+	usd := View{Name: "USD drafts", Period: "this month", Currency: "usd", Status: []InvoiceStatus{InvoiceDraft}}
+	if err := b.SaveView(usd); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.GetView("USD drafts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, label, err = b.ViewRows(got, DefaultThresholds)
+	if err != nil || label != "2026-04" || len(rows) != 1 || rows[0].CustomerID != "globex" {
+		t.Errorf("USD drafts: %s %+v %v", label, rows, err)
+	}
+	changed, _ := b.GetView("Significant changes")
+	changed.Period = "2026-04"
+	if rows, _, _ := b.ViewRows(changed, DefaultThresholds); len(rows) != 1 || rows[0].CustomerID != "acme" {
+		t.Errorf("significant changes: %+v", rows)
+	}
+	if err := b.DeleteView("USD drafts"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.GetView("USD drafts"); err == nil {
+		t.Error("deleted view still there")
+	}
+}

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,6 +30,9 @@ var (
 	bucketInvoices       = []byte("invoices")        // invoice id (schedule id ":" period label) → Invoice (JSON)
 	bucketInvoicePeriods = []byte("invoice_periods") // period label|invoice id → nothing: invoices by period
 	bucketInvoiceNumbers = []byte("invoice_numbers") // invoice number → invoice id
+
+	// Saved views (schema 3).
+	bucketViews = []byte("views") // view name → View (JSON)
 )
 
 // unattributed: alias|SEQ → nothing.
@@ -48,7 +52,7 @@ var (
 
 // schemaVersion is the version this code writes. Each migration moves a book
 // from version i to i+1 and runs in its own transaction at Open.
-const schemaVersion = 2
+const schemaVersion = 3
 
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the first layout.
@@ -65,6 +69,23 @@ var migrations = []func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketSchedules, bucketInvoices, bucketInvoicePeriods, bucketInvoiceNumbers} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	// 2 → 3: saved views, with the defaults.
+	func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists(bucketViews)
+		if err != nil {
+			return err
+		}
+		for _, v := range DefaultViews() {
+			data, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			if err := bk.Put([]byte(v.Name), data); err != nil {
 				return err
 			}
 		}

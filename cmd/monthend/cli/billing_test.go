@@ -58,6 +58,13 @@ func TestMonthEndFromTheCommandLine(t *testing.T) {
 	if len(list) != 1 || list[0].Status != "draft" || list[0].Total != "4524.97" || strings.Join(list[0].Flags, ",") != "new,minimum" {
 		t.Fatalf("invoices: %+v", list)
 	}
+	must("views", "save", "April drafts", "--period", "2026-04", "--status", "draft", "--sort", "-total")
+	if out := must("invoices", "list", "--view", "April drafts"); !strings.Contains(out, "acme-2026:2026-04") {
+		t.Errorf("view April drafts: %s", out)
+	}
+	if code, _, errOut := run(t, "", "--db", db, "views", "save", "bad", "--period", "March"); code != exitError || !strings.Contains(errOut, "this month or last month") {
+		t.Errorf("a bad view: exit %d %s", code, errOut)
+	}
 	if out := must("issue", "--period", "2026-04"); !strings.Contains(out, "issued as INV-") {
 		t.Errorf("issue: %s", out)
 	}

@@ -104,10 +104,10 @@ func (a *app) invoicesCommand() *cobra.Command {
 }
 
 func (a *app) invoicesListCommand() *cobra.Command {
-	var period, threshold string
+	var period, threshold, viewName string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list --period YYYY-MM",
+		Use:   "list --period YYYY-MM | --view NAME",
 		Short: "List a period's invoices next to the previous period's, with flags",
 		Long: `list shows every invoice of a billing period beside the same schedule's invoice
 for the period before: previous total, Δ, Δ% and flags —
@@ -118,11 +118,16 @@ for the period before: previous total, Δ, Δ% and flags —
   late         bills late usage of an issued period
   stale        a draft whose inputs moved since it was calculated
 --json adds each line's previous amount and change.`,
-		Example: "  monthend invoices list --period 2026-03\n  monthend invoices list --period 2026-03 --threshold 10 --json",
-		Args:    exactArgs(0, "list takes no arguments; name the period with --period"),
+		Example: "  monthend invoices list --period 2026-03\n  monthend invoices list --view \"Significant changes\"\n  monthend invoices list --period 2026-03 --threshold 10 --json",
+		Args:    exactArgs(0, "list takes no arguments; name the period with --period or a view with --view"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, _, err := ledger.Month(period); err != nil {
-				return usageError{err}
+			if (period == "") == (viewName == "") {
+				return usagef("give --period YYYY-MM or --view NAME")
+			}
+			if period != "" {
+				if _, _, err := ledger.Month(period); err != nil {
+					return usageError{err}
+				}
 			}
 			th, err := decimal.NewFromString(threshold)
 			if err != nil || th.IsNegative() {
@@ -133,8 +138,16 @@ for the period before: previous total, Δ, Δ% and flags —
 				return err
 			}
 			defer book.Close()
-			rows, err := book.MonthOverMonth(period, ledger.Thresholds{Percent: th})
-			if err != nil {
+			var rows []ledger.InvoiceRow
+			if viewName != "" {
+				v, err := book.GetView(viewName)
+				if err != nil {
+					return err
+				}
+				if rows, period, err = book.ViewRows(v, ledger.Thresholds{Percent: th}); err != nil {
+					return err
+				}
+			} else if rows, err = book.MonthOverMonth(period, ledger.Thresholds{Percent: th}); err != nil {
 				return err
 			}
 			if asJSON {
@@ -174,6 +187,7 @@ for the period before: previous total, Δ, Δ% and flags —
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "the billing period, YYYY-MM")
+	cmd.Flags().StringVar(&viewName, "view", "", "a saved view (monthend views list)")
 	cmd.Flags().StringVar(&threshold, "threshold", "20", "flag totals that moved by this percent or more")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON, with line-by-line changes")
 	return cmd

@@ -74,6 +74,7 @@ var subcommands = []func(*app) *cobra.Command{
 	(*app).recalcCommand,
 	(*app).invoicesCommand,
 	(*app).issueCommand,
+	(*app).viewsCommand,
 }
 
 func (a *app) rootCommand() *cobra.Command {
