@@ -156,6 +156,9 @@ func (b *Book) GetView(name string) (View, error) {
 	return v, err
 }
 
+// ViewPeriod is the period label a view selects now.
+func (b *Book) ViewPeriod(v View) (string, error) { return resolvePeriod(v.Period, b.now()) }
+
 // ViewRows returns the rows a view selects, in its order, and the period
 // label it resolved to.
 func (b *Book) ViewRows(v View, th Thresholds) ([]InvoiceRow, string, error) {

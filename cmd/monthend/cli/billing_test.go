@@ -65,7 +65,10 @@ func TestMonthEndFromTheCommandLine(t *testing.T) {
 	if code, _, errOut := run(t, "", "--db", db, "views", "save", "bad", "--period", "March"); code != exitError || !strings.Contains(errOut, "this month or last month") {
 		t.Errorf("a bad view: exit %d %s", code, errOut)
 	}
-	if out := must("issue", "--period", "2026-04"); !strings.Contains(out, "issued as INV-") {
+	if out := must("recalc", "--view", "April drafts"); !strings.Contains(out, "1 unchanged") {
+		t.Errorf("recalc --view: %s", out)
+	}
+	if out := must("issue", "--view", "April drafts"); !strings.Contains(out, "issued as INV-") {
 		t.Errorf("issue: %s", out)
 	}
 	show := must("invoices", "show", list[0].ID)

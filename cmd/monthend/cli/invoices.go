@@ -16,28 +16,44 @@ import (
 )
 
 func (a *app) recalcCommand() *cobra.Command {
-	var period string
+	var period, viewName string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "recalc --period YYYY-MM",
+		Use:   "recalc --period YYYY-MM | --view NAME",
 		Short: "Create and recalculate the draft invoices of a billing period",
 		Long: `recalc creates the missing draft invoices of a billing period for every active
 schedule and recalculates drafts whose inputs (schedule version, usage)
 changed, in parallel, and prints what changed (old total → new total).
 Issued invoices are never touched. Running it twice changes nothing the
-second time. Ctrl-C stops between batches; what was written stays whole.`,
+second time. Ctrl-C stops between batches; what was written stays whole.
+--view NAME recalculates the period the saved view shows.`,
 		Example: `  monthend recalc --period 2026-03
+  monthend recalc --view "Last month — drafts"
   monthend recalc --period 2026-03 --json | jq '.[] | select(.outcome == "updated")'`,
-		Args: exactArgs(0, "recalc takes no arguments; name the period with --period"),
+		Args: exactArgs(0, "recalc takes no arguments; name the period with --period or a view with --view"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, _, err := ledger.Month(period); err != nil {
-				return usageError{err}
+			if (period == "") == (viewName == "") {
+				return usagef("give --period YYYY-MM or --view NAME")
+			}
+			if period != "" {
+				if _, _, err := ledger.Month(period); err != nil {
+					return usageError{err}
+				}
 			}
 			book, err := a.openBook(true)
 			if err != nil {
 				return err
 			}
 			defer book.Close()
+			if viewName != "" {
+				v, err := book.GetView(viewName)
+				if err != nil {
+					return err
+				}
+				if period, err = book.ViewPeriod(v); err != nil {
+					return err
+				}
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			p := newProgress(a.stderr)
@@ -54,6 +70,7 @@ second time. Ctrl-C stops between batches; what was written stays whole.`,
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "the billing period, YYYY-MM")
+	cmd.Flags().StringVar(&viewName, "view", "", "recalculate the period of this saved view")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print every invoice's outcome as JSON")
 	return cmd
 }
@@ -223,10 +240,10 @@ func (a *app) invoicesShowCommand() *cobra.Command {
 }
 
 func (a *app) issueCommand() *cobra.Command {
-	var period string
+	var period, viewName string
 	var recalcFirst, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "issue [INVOICE...] [--period YYYY-MM] [--recalc]",
+		Use:   "issue [INVOICE...] [--period YYYY-MM | --view NAME] [--recalc]",
 		Short: "Finalize draft invoices: number, date, due date; never changed again",
 		Long: `issue finalizes drafts: each gets the next number of the gapless sequence
 INV-YYYY-NNNNNN, today's date in the customer's time zone and a due date from
@@ -236,14 +253,21 @@ refused with the reason, unless --recalc recalculates the period first.
 
 Each invoice is issued in its own transaction: if the command stops half-way,
 every invoice is either issued or untouched, and running it again finishes
-the rest. Give invoice ids or numbers, or --period for every draft of a
-period.`,
+the rest. Give invoice ids or numbers, --period for every draft of a
+period, or --view for the drafts a saved view shows.`,
 		Example: `  monthend issue acme-2026:2026-03
   monthend issue --period 2026-03
-  monthend issue --period 2026-03 --recalc --json`,
+  monthend issue --period 2026-03 --recalc --json
+  monthend issue --view "Last month — drafts"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if (period == "") == (len(args) == 0) {
-				return usagef("name invoices or give --period (not both)")
+			given := 0
+			for _, g := range []bool{period != "", viewName != "", len(args) > 0} {
+				if g {
+					given++
+				}
+			}
+			if given != 1 {
+				return usagef("name invoices, or give --period or --view (one of them)")
 			}
 			if period != "" {
 				if _, _, err := ledger.Month(period); err != nil {
@@ -256,7 +280,30 @@ period.`,
 			}
 			defer book.Close()
 			ids := args
-			if period != "" {
+			if viewName != "" {
+				v, err := book.GetView(viewName)
+				if err != nil {
+					return err
+				}
+				if recalcFirst {
+					label, err := book.ViewPeriod(v)
+					if err != nil {
+						return err
+					}
+					if _, err := book.Recalc(cmd.Context(), label, nil); err != nil {
+						return fmt.Errorf("recalc %s: %w", label, err)
+					}
+				}
+				rows, _, err := book.ViewRows(v, ledger.DefaultThresholds)
+				if err != nil {
+					return err
+				}
+				for _, r := range rows {
+					if r.ID != "" && r.Status == ledger.InvoiceDraft {
+						ids = append(ids, r.ID)
+					}
+				}
+			} else if period != "" {
 				if recalcFirst {
 					if _, err := book.Recalc(cmd.Context(), period, nil); err != nil {
 						return fmt.Errorf("recalc %s: %w", period, err)
@@ -303,6 +350,7 @@ period.`,
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "issue every draft of this billing period, YYYY-MM")
+	cmd.Flags().StringVar(&viewName, "view", "", "issue the drafts a saved view shows")
 	cmd.Flags().BoolVar(&recalcFirst, "recalc", false, "recalculate first, so stale drafts are issued with current figures")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print each invoice's result as JSON")
 	return cmd
