@@ -72,6 +72,7 @@ type Book struct {
 	// change to a customer clears it inside its own transaction, while it
 	// holds bbolt's writer lock, so no writer can see a stale entry.
 	custCache sync.Map
+	group     groupCommit // IngestShared's group commit
 }
 
 // Open opens (creating if needed, mode 0600) the book at path and runs any

@@ -32,7 +32,7 @@ type Source struct {
 
 // ImportOptions tune Import.
 type ImportOptions struct {
-	// BatchSize is the number of events per transaction (default 100,000;
+	// BatchSize is the number of events per transaction (default 250,000;
 	// see docs/performance.md for how it was chosen).
 	// Larger batches ingest faster; a crash loses at most the batch in flight,
 	// which a rerun then counts exactly once.
@@ -64,6 +64,7 @@ func (r Rejection) String() string { return fmt.Sprintf("%s:%d: %s", r.File, r.L
 
 type parsedBatch struct {
 	events  []Event
+	prep    *prepared // events made ready for the writer, on the parsing goroutine
 	lines   []int
 	rejects []Rejection
 	bytes   int64
@@ -77,7 +78,7 @@ type parsedBatch struct {
 // with the summary so far.
 func (b *Book) Import(ctx context.Context, sources []Source, opts ImportOptions) (Summary, error) {
 	if opts.BatchSize <= 0 {
-		opts.BatchSize = 100000
+		opts.BatchSize = 250000
 	}
 	var sum Summary
 	for _, src := range sources {
@@ -119,7 +120,11 @@ func (b *Book) importOne(ctx context.Context, src Source, opts ImportOptions, su
 			}
 		}
 		if len(pb.events) > 0 {
-			res, err := b.Ingest(ctx, pb.events)
+			err := ctx.Err()
+			var res []Result
+			if err == nil {
+				res, err = b.ingestPrepared(pb.prep)
+			}
 			if err != nil {
 				cancel()
 				for range batches {
@@ -176,6 +181,9 @@ func parseJSONLStream(ctx context.Context, br *bufio.Reader, name string, batchS
 	pb := parsedBatch{events: make([]Event, 0, batchSize), lines: make([]int, 0, batchSize)}
 	send := func() bool {
 		pb.bytes = cr.n.Load() - int64(br.Buffered())
+		if len(pb.events) > 0 {
+			pb.prep = prepare(pb.events)
+		}
 		select {
 		case out <- pb:
 		case <-ctx.Done():
@@ -245,6 +253,9 @@ func parseCSVStream(ctx context.Context, br *bufio.Reader, name string, batchSiz
 	pb := parsedBatch{events: make([]Event, 0, batchSize), lines: make([]int, 0, batchSize)}
 	send := func() bool {
 		pb.bytes = cr.n.Load() - int64(br.Buffered())
+		if len(pb.events) > 0 {
+			pb.prep = prepare(pb.events)
+		}
 		select {
 		case out <- pb:
 		case <-ctx.Done():

@@ -28,10 +28,11 @@ type writer struct {
 	aliases   map[string]string    // alias → customer id ("" = unmapped)
 	metrics   map[string]*Metric   // nil = unknown
 	touched   map[string]*rollupSlot
-	// uniqs holds the distinct-value reference counts changed in this
-	// transaction, written in key order at flush: random inserts into one
-	// bbolt node cost a memmove each, which made large batches quadratic.
-	uniqs    map[string]uint64
+	// uniqs holds the changes to distinct-value reference counts in this
+	// transaction, read and written in key order at flush: random inserts
+	// into one bbolt node cost a memmove each, which made large batches
+	// quadratic, and random reads cost a tree descent each.
+	uniqs    map[string]uniqDelta
 	now      time.Time
 	key, val []byte // scratch for lookups; never handed to Put
 	arena    []byte // bbolt keeps Put's key and value until commit: copies live here
@@ -52,10 +53,23 @@ type custInfo struct {
 	issuedThrough uint32
 }
 
+// rollupSlot is one rollup touched by the transaction. Rollups of max and
+// latest metrics are read when first touched (removing an event must know
+// the current max or latest). The others are only added to and subtracted
+// from, so r starts at zero and collects the change (counts wrap around
+// modulo 2^64, so a decrement before the read is fine); flush reads the
+// stored rollup in key order and adds it.
 type rollupSlot struct {
 	r         rollup
 	metric    *Metric
+	loaded    bool // r is the whole rollup, not a change to the stored one
 	recompute bool // a removed event was the max or the latest
+}
+
+// uniqDelta is the change to one distinct value's reference count.
+type uniqDelta struct {
+	slot *rollupSlot
+	d    int64
 }
 
 func newWriter(b *Book, tx *bolt.Tx) *writer {
@@ -74,7 +88,7 @@ func newWriter(b *Book, tx *bolt.Tx) *writer {
 		aliases:   map[string]string{},
 		metrics:   map[string]*Metric{},
 		touched:   map[string]*rollupSlot{},
-		uniqs:     map[string]uint64{},
+		uniqs:     map[string]uniqDelta{},
 		now:       b.now(),
 	}
 }
@@ -152,12 +166,7 @@ func (w *writer) ingest(e *Event, h [8]byte) (Result, error) {
 		res.Outcome, res.Reason = Rejected, reason
 		return res, nil
 	}
-	if err := e.Validate(); err != nil {
-		return reject(strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
-	}
-	if e.Value.IsNegative() {
-		return reject("value is negative")
-	}
+	// Validity that needs no book state was checked by prepare.
 	m := w.metric(e.Metric)
 	if m == nil {
 		return reject(fmt.Sprintf("unknown metric %q (add it with monthend metrics add)", e.Metric))
@@ -208,7 +217,6 @@ func (w *writer) ingest(e *Event, h [8]byte) (Result, error) {
 		}
 	}
 	res.Late = se.Late
-	w.val = encodeEvent(w.val[:0], &se)
 	if err := w.putEvent(&se); err != nil {
 		return res, err
 	}
@@ -290,12 +298,15 @@ func (w *writer) slot(customer, metric string, day uint32) (*rollupSlot, error) 
 	if s.metric == nil {
 		return nil, fmt.Errorf("metric %s is gone", metric)
 	}
-	if v := w.rollups.Get(w.key); v != nil {
-		r, err := decodeRollup(v)
-		if err != nil {
-			return nil, fmt.Errorf("rollup %s/%s/%d: %w", customer, metric, day, err)
+	if s.metric.indexed() {
+		if v := w.rollups.Get(w.key); v != nil {
+			r, err := decodeRollup(v)
+			if err != nil {
+				return nil, fmt.Errorf("rollup %s/%s/%d: %w", customer, metric, day, err)
+			}
+			s.r = r
 		}
-		s.r = r
+		s.loaded = true
 	}
 	w.touched[string(w.key)] = s
 	return s, nil
@@ -346,26 +357,15 @@ func (w *writer) apply(se *StoredEvent, day uint32, sign int) error {
 			s.recompute = true
 		}
 	case AggUniqueCount:
+		// Whether the value is new (or gone) for the day is settled at
+		// flush, from the stored count and the net change.
 		w.key = uniqueKey(w.key[:0], se.CustomerID, se.Metric, day, uniq)
-		n, ok := w.uniqs[string(w.key)]
+		u, ok := w.uniqs[string(w.key)]
 		if !ok {
-			var err error
-			if n, err = decodeCount(w.uniques.Get(w.key)); err != nil {
-				return fmt.Errorf("distinct value %q: %w", w.key, err)
-			}
+			u.slot = s
 		}
-		if sign > 0 {
-			n++
-			if n == 1 {
-				r.Uniques++
-			}
-		} else {
-			n--
-			if n == 0 {
-				r.Uniques--
-			}
-		}
-		w.uniqs[string(w.key)] = n
+		u.d += int64(sign)
+		w.uniqs[string(w.key)] = u
 	}
 	return nil
 }
@@ -390,14 +390,38 @@ func decodeCount(b []byte) (uint64, error) {
 	return n, nil
 }
 
-// flush recomputes the rollups that lost their max or latest event and
-// writes every touched rollup, in key order.
+// flush settles the distinct values, adds the stored rollups to the changes
+// collected, recomputes the rollups that lost their max or latest event and
+// writes everything, in key order.
 func (w *writer) flush() error {
-	for _, k := range sortedKeys(w.uniqs) {
-		var err error
-		if n := w.uniqs[k]; n == 0 {
-			err = w.uniques.Delete([]byte(k))
-		} else {
+	ukeys := sortedKeys(w.uniqs)
+	bases := make([]uint64, len(ukeys))
+	err := getSorted(w.uniques, ukeys, func(i int, v []byte) error {
+		n, err := decodeCount(v)
+		if err != nil {
+			return fmt.Errorf("distinct value %q: %w", ukeys[i], err)
+		}
+		bases[i] = n
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, k := range ukeys {
+		u := w.uniqs[k]
+		base := bases[i]
+		n := base + uint64(u.d)
+		switch {
+		case base == 0 && n != 0:
+			u.slot.r.Uniques++
+		case base != 0 && n == 0:
+			u.slot.r.Uniques--
+		}
+		if n == 0 {
+			if base != 0 {
+				err = w.uniques.Delete([]byte(k))
+			}
+		} else if n != base {
 			err = w.uniques.Put(w.keep([]byte(k)), w.keep(encodeCount(n)))
 		}
 		if err != nil {
@@ -406,6 +430,29 @@ func (w *writer) flush() error {
 	}
 	clear(w.uniqs)
 	keys := sortedKeys(w.touched)
+	var unread []string
+	for _, k := range keys {
+		if !w.touched[k].loaded {
+			unread = append(unread, k)
+		}
+	}
+	err = getSorted(w.rollups, unread, func(i int, v []byte) error {
+		base, err := decodeRollup(v)
+		if err != nil {
+			return fmt.Errorf("rollup %q: %w", unread[i], err)
+		}
+		s := w.touched[unread[i]]
+		d := s.r
+		s.r = base
+		s.r.Events += d.Events
+		s.r.Late += d.Late
+		s.r.Uniques += d.Uniques
+		s.r.Sum = base.Sum.Add(d.Sum)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	for _, k := range keys {
 		s := w.touched[k]
 		if s.recompute {
@@ -425,6 +472,41 @@ func (w *writer) flush() error {
 		}
 	}
 	clear(w.touched)
+	return nil
+}
+
+// getSorted calls fn with the stored value of each of keys (ascending) that
+// is in bucket b. One cursor walks the keys in order, stepping forward to a
+// near key instead of descending the tree again. It only reads: a cursor
+// does not survive writes to its bucket.
+func getSorted(b *bolt.Bucket, keys []string, fn func(i int, v []byte) error) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	c := b.Cursor()
+	var k, v []byte
+	var seek []byte
+	positioned := false
+	for i, key := range keys {
+		if positioned {
+			for step := 0; step < 16 && k != nil && string(k) < key; step++ {
+				k, v = c.Next()
+			}
+		}
+		if !positioned || k != nil && string(k) < key {
+			seek = append(seek[:0], key...)
+			k, v = c.Seek(seek)
+			positioned = true
+		}
+		if k == nil {
+			return nil // past the last stored key: the rest are new
+		}
+		if string(k) == key && v != nil {
+			if err := fn(i, v); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

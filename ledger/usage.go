@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -156,68 +159,215 @@ func (b *Book) Ingest(ctx context.Context, events []Event) ([]Result, error) {
 }
 
 // IngestShared is Ingest for many concurrent callers, such as the HTTP
-// server: batches that arrive together share one transaction and one fsync
-// (bbolt's DB.Batch, group commit). Each caller's batch is still stored
-// whole or not at all, and IngestShared returns only after the commit.
+// server: batches that arrive while a commit is running share the next
+// transaction and fsync (group commit, see groupCommit). Each caller's batch
+// is still stored whole or not at all, and IngestShared returns only after
+// the commit.
 func (b *Book) IngestShared(ctx context.Context, events []Event) ([]Result, error) {
 	return b.ingest(ctx, events, true)
+}
+
+// prepared is a batch made ready for its write transaction: each event
+// validated, its id hashed and the visiting order sorted. None of this needs
+// the book, so it runs outside the transaction (and outside bbolt's writer
+// lock): on the request's goroutine for Ingest, on the parsing goroutine for
+// Import.
+type prepared struct {
+	events []Event
+	hashes [][8]byte
+	order  []prepItem
+	reject map[int32]string // why event i is invalid; nil when all are valid
+}
+
+type prepItem struct {
+	h uint64
+	i int32
+}
+
+func prepare(events []Event) *prepared {
+	p := &prepared{events: events, hashes: make([][8]byte, len(events)), order: make([]prepItem, len(events))}
+	for i := range events {
+		e := &events[i]
+		reason := ""
+		if err := e.Validate(); err != nil {
+			reason = strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+		} else if e.Value.IsNegative() {
+			reason = "value is negative"
+		}
+		if reason != "" {
+			if p.reject == nil {
+				p.reject = map[int32]string{}
+			}
+			p.reject[int32(i)] = reason
+		}
+		p.hashes[i] = idHash(e.ID)
+		p.order[i] = prepItem{binary.BigEndian.Uint64(p.hashes[i][:]), int32(i)}
+	}
+	// Visiting events in the order of their idempotency keys turns the index
+	// puts into in-order inserts; ties keep repeats of an id in arrival order.
+	slices.SortFunc(p.order, func(x, y prepItem) int {
+		if c := cmp.Compare(x.h, y.h); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.i, y.i)
+	})
+	return p
+}
+
+// apply writes the batch inside tx and returns one result per event.
+func (p *prepared) apply(b *Book, tx *bolt.Tx) ([]Result, error) {
+	results := make([]Result, len(p.events))
+	w := newWriter(b, tx)
+	var sum Summary
+	for _, it := range p.order {
+		i := it.i
+		var r Result
+		if reason, bad := p.reject[i]; bad {
+			r = Result{ID: p.events[i].ID, Outcome: Rejected, Reason: reason}
+		} else {
+			var err error
+			if r, err = w.ingest(&p.events[i], p.hashes[i]); err != nil {
+				return nil, err
+			}
+		}
+		results[i] = r
+		sum.Add(r)
+	}
+	if err := w.flush(); err != nil {
+		return nil, err
+	}
+	return results, b.audit(tx, "usage.ingest", fmt.Sprintf("%d events", len(p.events)), "", sum.String())
 }
 
 func (b *Book) ingest(ctx context.Context, events []Event, shared bool) ([]Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	results := make([]Result, len(events))
-	// Visiting events in the order of their idempotency keys turns the index
-	// puts into in-order inserts; ties keep repeats of an id in arrival order.
-	type item struct {
-		h uint64
-		i int32
-	}
-	order := make([]item, len(events))
-	hashes := make([][8]byte, len(events))
-	for i := range events {
-		hashes[i] = idHash(events[i].ID)
-		order[i] = item{binary.BigEndian.Uint64(hashes[i][:]), int32(i)}
-	}
-	slices.SortFunc(order, func(x, y item) int {
-		if c := cmp.Compare(x.h, y.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.i, y.i)
-	})
-	fn := func(tx *bolt.Tx) error {
-		w := newWriter(b, tx)
-		var sum Summary
-		for _, it := range order {
-			i := it.i
-			r, err := w.ingest(&events[i], hashes[i])
-			if err != nil {
-				return err
-			}
-			results[i] = r
-			sum.Add(r)
-		}
-		if err := w.flush(); err != nil {
-			return err
-		}
-		return b.audit(tx, "usage.ingest", fmt.Sprintf("%d events", len(events)), "", sum.String())
-	}
-	var err error
+	p := prepare(events)
 	switch {
 	case b.readOnly:
-		err = ErrReadOnly
+		return nil, ErrReadOnly
 	case shared:
-		// bbolt may run fn again alone if a batch it shared fails; fn
-		// rewrites every result, so a rerun leaves them right.
-		err = b.db.Batch(fn)
-	default:
-		err = b.db.Update(fn)
+		return b.group.ingest(b, p)
 	}
+	return b.ingestPrepared(p)
+}
+
+// ingestPrepared stores a prepared batch in a transaction of its own.
+func (b *Book) ingestPrepared(p *prepared) ([]Result, error) {
+	if b.readOnly {
+		return nil, ErrReadOnly
+	}
+	var results []Result
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		var err error
+		results, err = p.apply(b, tx)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	return results, nil
+}
+
+// groupCommit lets concurrent IngestShared callers share transactions
+// without waiting for a timer (bbolt's DB.Batch waits up to 10 ms for a
+// batch to fill): a caller that finds no commit running becomes the leader
+// and stores everything queued in one transaction and one fsync; callers
+// arriving meanwhile queue, and the leader hands over to the first of them
+// when its round is done, so nobody commits for others for long. Each batch
+// is applied whole or not at all: if a shared transaction fails, its batches
+// are retried one transaction each, so one bad batch cannot fail the others.
+type groupCommit struct {
+	mu      sync.Mutex
+	queue   []*groupCall
+	running bool // a leader is committing or about to
+}
+
+type groupCall struct {
+	p       *prepared
+	results []Result
+	err     error
+	done    chan struct{} // closed when stored (or failed)
+	lead    chan struct{} // the previous leader hands over
+}
+
+// maxGroupEvents bounds the events in one shared transaction.
+const maxGroupEvents = 50000
+
+func (g *groupCommit) ingest(b *Book, p *prepared) ([]Result, error) {
+	c := &groupCall{p: p, done: make(chan struct{}), lead: make(chan struct{}, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, c)
+	if !g.running {
+		g.running = true
+		g.mu.Unlock()
+		g.round(b)
+	} else {
+		g.mu.Unlock()
+		select {
+		case <-c.done:
+		case <-c.lead:
+			g.round(b)
+		}
+	}
+	<-c.done
+	return c.results, c.err
+}
+
+// round commits the queue's head (which holds the leader's own batch), then
+// hands over to the next caller in the queue, if any.
+func (g *groupCommit) round(b *Book) {
+	g.mu.Lock()
+	n, events := 0, 0
+	for n < len(g.queue) && (n == 0 || events+len(g.queue[n].p.events) <= maxGroupEvents) {
+		events += len(g.queue[n].p.events)
+		n++
+	}
+	round := slices.Clone(g.queue[:n])
+	g.queue = slices.Delete(g.queue, 0, n)
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		if len(g.queue) > 0 {
+			g.queue[0].lead <- struct{}{}
+		} else {
+			g.running = false
+		}
+		g.mu.Unlock()
+	}()
+	g.commit(b, round)
+}
+
+// commit stores one round's batches and wakes their callers.
+func (g *groupCommit) commit(b *Book, round []*groupCall) {
+	defer func() {
+		for _, c := range round {
+			if c.results == nil && c.err == nil { // fn panicked
+				c.err = errors.New("ingest aborted")
+			}
+			close(c.done)
+		}
+	}()
+	if len(round) > 1 {
+		err := b.db.Update(func(tx *bolt.Tx) error {
+			for _, c := range round {
+				var err error
+				if c.results, err = c.p.apply(b, tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			return
+		}
+		// Something in the round failed: nothing of it was stored. Find
+		// out whose batch it was by storing each alone.
+	}
+	for _, c := range round {
+		c.results, c.err = b.ingestPrepared(c.p)
+	}
 }
 
 // lookupEvent finds the stored event with id through the idempotency index.
