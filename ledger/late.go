@@ -20,6 +20,19 @@ type Adjustment struct {
 	Readings []pricing.Reading `json:"readings"`
 }
 
+// billedInvoice is the part of an invoice late usage needs; decoding only
+// it skips building every line of every earlier invoice.
+type billedInvoice struct {
+	ID              string            `json:"id"`
+	ScheduleID      string            `json:"schedule_id"`
+	ScheduleVersion int               `json:"schedule_version"`
+	Period          InvoicePeriod     `json:"period"`
+	Status          InvoiceStatus     `json:"status"`
+	Number          string            `json:"number,omitempty"`
+	Readings        []pricing.Reading `json:"readings,omitempty"`
+	Adjustments     []Adjustment      `json:"adjustments,omitempty"`
+}
+
 // readingsUsage answers with recorded readings only: the usage as it was
 // billed.
 type readingsUsage []pricing.Reading
@@ -37,7 +50,10 @@ func (r readingsUsage) Total(metric string, from, to pricing.Date) (decimal.Deci
 // schedule before period index: one adjustment line per usage line whose
 // charge moved, priced as that invoice's schedule version priced it.
 func (j *recalcJob) lateAdjustments(b *Book, index int, now *bookUsage) ([]pricing.InvoiceLine, []Adjustment, error) {
-	var issued []Invoice
+	if j.customer.IssuedThrough.IsZero() {
+		return nil, nil, nil // nothing was ever issued: nothing can be late
+	}
+	var issued []billedInvoice
 	billedAt := map[string]Adjustment{} // invoice id → the latest issued adjustment of it
 	adjustedOn := map[string]int{}
 	versions := map[int]*pricing.Schedule{}
@@ -45,7 +61,7 @@ func (j *recalcJob) lateAdjustments(b *Book, index int, now *bookUsage) ([]prici
 		prefix := []byte(j.schedule.ID + ":")
 		c := tx.Bucket(bucketInvoices).Cursor()
 		for k, v := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, v = c.Next() {
-			var inv Invoice
+			var inv billedInvoice
 			if err := json.Unmarshal(v, &inv); err != nil {
 				return fmt.Errorf("invoice %s: %w", k, err)
 			}

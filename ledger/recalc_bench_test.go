@@ -1,0 +1,147 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/monthend/monthend/pricing"
+)
+
+// recalcBook builds a book with n customers, each with an active schedule
+// (platform fee, seats, a package and a graduated usage line, a phase
+// discount, 19% tax) and a month of usage: about 30 events per customer
+// and metric in March 2026.
+func recalcBook(b *testing.B, n int) *Book {
+	b.Helper()
+	book, err := Open(filepath.Join(b.TempDir(), "book.db"), Options{Actor: "bench", NoSync: true,
+		Now: func() time.Time { return time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { book.Close() })
+	for _, m := range []Metric{{Code: "invoices_issued", Aggregation: AggCount}, {Code: "api_calls", Aggregation: AggCount}} {
+		if err := book.AddMetric(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s, err := pricing.ParseSchedule("bench.yaml", []byte(`
+currency: EUR
+time_zone: Europe/Berlin
+start: 2025-06-01
+billing: {frequency: monthly}
+seats:
+  users: [{from: 2025-06-01, quantity: 12}, {from: 2026-04-10, quantity: 15}]
+phases:
+  - name: Year 1
+    discounts: [{percent: 10, label: 2-year commitment}]
+    lines:
+      - {name: Platform, model: flat, price: 3100.00}
+      - {name: Users, model: per_seat, seats: users, price: 45.00}
+      - name: Invoices issued
+        model: package
+        metric: invoices_issued
+        package: {size: 10, price: 25.00, free_units: 5}
+      - name: API calls
+        model: graduated
+        metric: api_calls
+        minimum: 10
+        tiers:
+          - {up_to: 10, unit_price: 0.10}
+          - {up_to: 20, unit_price: 0.08}
+          - {unit_price: 0.05}
+`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var events []Event
+	for i := range n {
+		id := fmt.Sprintf("c%05d", i)
+		if err := book.AddCustomer(Customer{ID: id, Name: id, Currency: pricing.MustCurrency("EUR"),
+			TimeZone: "Europe/Berlin", PaymentTermsDays: 30, TaxRate: decimal.NewFromInt(19)}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := book.SaveSchedule(id+"-plan", id, ScheduleActive, "", s); err != nil {
+			b.Fatal(err)
+		}
+		for k := range 30 + i%7 {
+			at := time.Date(2026, 3, 1+k%28, 10, 0, 0, 0, time.UTC)
+			events = append(events,
+				Event{ID: fmt.Sprintf("%s-i%d", id, k), Customer: id, Metric: "invoices_issued", Timestamp: at, Value: decimal.NewFromInt(1)},
+				Event{ID: fmt.Sprintf("%s-a%d", id, k), Customer: id, Metric: "api_calls", Timestamp: at, Value: decimal.NewFromInt(1)})
+		}
+	}
+	for start := 0; start < len(events); start += 20000 {
+		if _, err := book.Ingest(context.Background(), events[start:min(start+20000, len(events))]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return book
+}
+
+// BenchmarkRecalc5000 recalculates a month of 5,000 invoices: the first
+// run creates every draft; later runs find nothing changed. Target for the
+// month-end promise: ≤ 1 s for 5,000 invoices.
+func BenchmarkRecalc5000(b *testing.B) {
+	book := recalcBook(b, 5000)
+	b.Run("create", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			// A new period each iteration, so every draft is created.
+			label := time.Date(2026, time.Month(4+i%8), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+			b.StopTimer()
+			clearPeriod(b, book, label)
+			b.StartTimer()
+			res, err := book.Recalc(context.Background(), label, nil)
+			if err != nil || len(res) != 5000 || res[0].Outcome != RecalcCreated {
+				b.Fatalf("recalc %s: %d results, %v", label, len(res), err)
+			}
+		}
+	})
+	b.Run("unchanged", func(b *testing.B) {
+		if _, err := book.Recalc(context.Background(), "2026-04", nil); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			res, err := book.Recalc(context.Background(), "2026-04", nil)
+			if err != nil || len(res) != 5000 || res[0].Outcome != RecalcUnchanged {
+				b.Fatalf("%d results, %v", len(res), err)
+			}
+		}
+	})
+	b.Run("list-view", func(b *testing.B) {
+		v := View{Name: "b", Period: "2026-04", Status: []InvoiceStatus{InvoiceDraft}, Sort: "-delta%"}
+		for b.Loop() {
+			rows, _, err := book.ViewRows(v, DefaultThresholds)
+			if err != nil || len(rows) != 5000 {
+				b.Fatalf("%d rows, %v", len(rows), err)
+			}
+		}
+	})
+}
+
+// clearPeriod deletes a period's drafts so the next recalc creates them.
+func clearPeriod(b *testing.B, book *Book, label string) {
+	invs, err := book.InvoicesFor(label)
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = book.update(func(tx *bolt.Tx) error {
+		for _, inv := range invs {
+			if err := tx.Bucket(bucketInvoices).Delete([]byte(inv.ID)); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketInvoicePeriods).Delete(periodIndexKey(label, inv.ID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
