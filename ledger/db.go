@@ -39,6 +39,9 @@ var (
 	ErrInvalid = errors.New("invalid")
 	// ErrNewerSchema: the file was written by a newer monthend.
 	ErrNewerSchema = errors.New("book was written by a newer monthend")
+	// ErrOlderSchema: a read-only open of a book that needs migrating
+	// (migrations need a writable open).
+	ErrOlderSchema = errors.New("book needs migrating")
 )
 
 // Options tune Open. The zero value opens for writing as actor "monthend".
@@ -93,6 +96,12 @@ func Open(path string, opts Options) (*Book, error) {
 	}
 	if opts.ReadOnly {
 		if err := b.openReadOnly(timeout); err != nil {
+			if b.db != nil { // opened, but unreadable (schema): release the lock
+				b.db.Close()
+				if b.snapshot != "" {
+					os.Remove(b.snapshot)
+				}
+			}
 			return nil, err
 		}
 		return b, nil

@@ -2,12 +2,16 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/monthend/monthend/pricing"
 )
@@ -394,5 +398,37 @@ func TestViews(t *testing.T) {
 	}
 	if _, err := b.GetView("USD drafts"); err == nil {
 		t.Error("deleted view still there")
+	}
+}
+
+// A read-only open of a book that needs migrating says so and releases the
+// file, so a writable open can migrate it (the CLI does exactly that).
+func TestReadOnlyOpenOfAnOlderBook(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "book.db")
+	b, err := Open(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketViews); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte{0, 0, 0, 2})
+	})
+	b.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrOlderSchema) {
+		t.Fatalf("read-only open of schema 2: %v", err)
+	}
+	w, err := Open(path, Options{LockTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("writable open after a failed read-only one: %v", err)
+	}
+	views, err := w.Views()
+	w.Close()
+	if err != nil || len(views) != 3 {
+		t.Errorf("after migrating to schema 3: %d views, %v", len(views), err)
 	}
 }

@@ -146,7 +146,7 @@ func (b *Book) checkSchema() error {
 		case v > schemaVersion:
 			return fmt.Errorf("%w (schema %d, this monthend knows %d): upgrade monthend", ErrNewerSchema, v, schemaVersion)
 		case v < schemaVersion:
-			return fmt.Errorf("book %s has schema %d; open it once without --read-only to migrate it to %d", b.path, v, schemaVersion)
+			return fmt.Errorf("%w: book %s has schema %d; open it once without --read-only to migrate it to %d", ErrOlderSchema, b.path, v, schemaVersion)
 		}
 		return nil
 	})

@@ -27,7 +27,21 @@ func (a *app) openBook(write bool) (*ledger.Book, error) {
 			return nil, fmt.Errorf("no book at %s yet: add a customer (monthend customers add --help) or choose one with --db", path)
 		}
 	}
-	return ledger.Open(path, ledger.Options{ReadOnly: !write, Actor: actor()})
+	book, err := ledger.Open(path, ledger.Options{ReadOnly: !write, Actor: actor()})
+	if errors.Is(err, ledger.ErrOlderSchema) && !a.readOnly {
+		// A read of a book written by an older monthend: migrate it with a
+		// short writable open (which fails plainly if another process holds
+		// the book), then read.
+		w, werr := ledger.Open(path, ledger.Options{Actor: actor()})
+		if werr != nil {
+			return nil, werr
+		}
+		if werr := w.Close(); werr != nil {
+			return nil, werr
+		}
+		book, err = ledger.Open(path, ledger.Options{ReadOnly: true, Actor: actor()})
+	}
+	return book, err
 }
 
 // actor names the person at the keyboard in the audit trail.

@@ -99,38 +99,15 @@ falls on and cannot change later.`,
 }
 
 func (a *app) customersListCommand() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:     "list [--json]",
-		Short:   "List the customers",
-		Example: "  monthend customers list\n  monthend customers list --json | jq '.[].id'",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := a.openBook(false)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			cs, err := b.Customers()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if cs == nil {
-					cs = []ledger.Customer{}
-				}
-				return writeJSON(a.stdout, cs)
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tCURRENCY\tTIME ZONE\tTERMS")
-			for _, c := range cs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d days\n", c.ID, c.Name, c.Currency.Code(), c.TimeZone, c.PaymentTermsDays)
-			}
-			return tw.Flush()
+	return listCommand(a, listing[ledger.Customer]{
+		use: "list [--json]", short: "List the customers",
+		example: "  monthend customers list\n  monthend customers list --json | jq '.[].id'",
+		read:    (*ledger.Book).Customers,
+		header:  "ID\tNAME\tCURRENCY\tTIME ZONE\tTERMS",
+		row: func(c ledger.Customer) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%d days", c.ID, c.Name, c.Currency.Code(), c.TimeZone, c.PaymentTermsDays)
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 func (a *app) customersShowCommand() *cobra.Command {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -67,36 +66,13 @@ func (a *app) metricsAddCommand() *cobra.Command {
 }
 
 func (a *app) metricsListCommand() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:     "list [--json]",
-		Short:   "List the metrics",
-		Example: "  monthend metrics list\n  monthend metrics list --json",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			b, err := a.openBook(false)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			ms, err := b.Metrics()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if ms == nil {
-					ms = []ledger.Metric{}
-				}
-				return writeJSON(a.stdout, ms)
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "CODE\tNAME\tUNIT\tAGGREGATION\tPROPERTY")
-			for _, m := range ms {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Code, m.DisplayName, m.Unit, m.Aggregation, m.Property)
-			}
-			return tw.Flush()
+	return listCommand(a, listing[ledger.Metric]{
+		use: "list [--json]", short: "List the metrics",
+		example: "  monthend metrics list\n  monthend metrics list --json",
+		read:    (*ledger.Book).Metrics,
+		header:  "CODE\tNAME\tUNIT\tAGGREGATION\tPROPERTY",
+		row: func(m ledger.Metric) string {
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", m.Code, m.DisplayName, m.Unit, m.Aggregation, m.Property)
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }

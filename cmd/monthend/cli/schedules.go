@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -76,44 +75,21 @@ have priced it) or report (only flag it).`,
 }
 
 func (a *app) schedulesListCommand() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:     "list",
-		Short:   "List schedules (newest version of each)",
-		Example: "  monthend schedules list\n  monthend schedules list --json",
-		Args:    exactArgs(0, "list takes no arguments"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			book, err := a.openBook(false)
-			if err != nil {
-				return err
+	return listCommand(a, listing[ledger.ScheduleRecord]{
+		use: "list [--json]", short: "List schedules (newest version of each)",
+		example: "  monthend schedules list\n  monthend schedules list --json",
+		empty:   "no schedules yet: monthend schedules import --help",
+		read:    (*ledger.Book).Schedules,
+		header:  "ID\tCUSTOMER\tVERSION\tSTATUS\tCURRENCY\tSTART\tEND\tPHASES",
+		row: func(r ledger.ScheduleRecord) string {
+			end := "open"
+			if !r.Schedule.End.IsZero() {
+				end = r.Schedule.End.String()
 			}
-			defer book.Close()
-			list, err := book.Schedules()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.stdout, list)
-			}
-			if len(list) == 0 {
-				fmt.Fprintln(a.stdout, "no schedules yet: monthend schedules import --help")
-				return nil
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tCUSTOMER\tVERSION\tSTATUS\tCURRENCY\tSTART\tEND\tPHASES")
-			for _, r := range list {
-				end := "open"
-				if !r.Schedule.End.IsZero() {
-					end = r.Schedule.End.String()
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%d\n", r.ID, r.CustomerID, r.Version, r.Status,
-					r.Schedule.Currency, r.Schedule.Start, end, len(r.Schedule.Phases))
-			}
-			return tw.Flush()
+			return fmt.Sprintf("%s\t%s\t%d\t%s\t%s\t%s\t%s\t%d", r.ID, r.CustomerID, r.Version, r.Status,
+				r.Schedule.Currency, r.Schedule.Start, end, len(r.Schedule.Phases))
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 func (a *app) schedulesShowCommand() *cobra.Command {

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
@@ -27,39 +26,19 @@ and "Ready to send". invoices list --view NAME shows a view's invoices.`,
 }
 
 func (a *app) viewsListCommand() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:     "list",
-		Short:   "List saved views",
-		Example: "  monthend views list\n  monthend views list --json",
-		Args:    exactArgs(0, "list takes no arguments"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			book, err := a.openBook(false)
-			if err != nil {
-				return err
+	return listCommand(a, listing[ledger.View]{
+		use: "list [--json]", short: "List saved views",
+		example: "  monthend views list\n  monthend views list --json",
+		read:    (*ledger.Book).Views,
+		header:  "NAME\tPERIOD\tSTATUS\tSORT",
+		row: func(v ledger.View) string {
+			var st []string
+			for _, s := range v.Status {
+				st = append(st, string(s))
 			}
-			defer book.Close()
-			views, err := book.Views()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.stdout, views)
-			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tPERIOD\tSTATUS\tSORT")
-			for _, v := range views {
-				var st []string
-				for _, s := range v.Status {
-					st = append(st, string(s))
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", v.Name, v.Period, strings.Join(st, ","), v.Sort)
-			}
-			return tw.Flush()
+			return fmt.Sprintf("%s\t%s\t%s\t%s", v.Name, v.Period, strings.Join(st, ","), v.Sort)
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 func (a *app) viewsShowCommand() *cobra.Command {
