@@ -138,13 +138,18 @@ func (a *app) openWorkstation() error {
 The interactive workstation is not built yet (it is the next milestone).
 Book: %s
 
-What works today:
-  monthend price FILE --period 2026-03 [--usage METRIC=QTY ...] [--json]
-      price one billing period of a schedule file (see docs/pricing.md)
-      try: bin/monthend price pricing/testdata/schedules/acme.yaml --period 2026-04 \
-             --usage invoices_issued=12400 --usage api_calls=1240
+What works today, from the command line (monthend COMMAND --help for each):
+  price FILE --period 2026-04 [--usage METRIC=QTY ...]   preview a schedule file's invoice
+  customers, metrics, aliases, usage import|totals     the book and its usage
+  serve                                                the usage HTTP API
+  schedules import|list|show|export                    billing schedules
+  recalc --period 2026-04 | --view NAME                create and update draft invoices
+  invoices list|show|pdf, views                        month over month, saved views, PDFs
+  issue                                                finalize drafts with gapless numbers
+  check, backup                                        the book's health and copies
 
-Run "monthend --help" for every command.
+Try: bin/monthend price pricing/testdata/schedules/acme.yaml --period 2026-04 \
+       --usage invoices_issued=12400 --usage api_calls=1240
 `, path)
 	return nil
 }
