@@ -99,13 +99,9 @@ func putInvoice(tx *bolt.Tx, inv *Invoice) error {
 func (b *Book) Invoice(idOrNumber string) (Invoice, error) {
 	var inv Invoice
 	err := b.view(func(tx *bolt.Tx) error {
-		id := idOrNumber
-		if v := tx.Bucket(bucketInvoiceNumbers).Get([]byte(idOrNumber)); v != nil {
-			id = string(v)
-		}
 		var found bool
 		var err error
-		inv, found, err = getInvoice(tx, id)
+		inv, found, err = getInvoiceByIDOrNumber(tx, idOrNumber)
 		if err == nil && !found {
 			err = fmt.Errorf("invoice %q %w (monthend invoices list shows them)", idOrNumber, ErrNotFound)
 		}

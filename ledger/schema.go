@@ -33,6 +33,10 @@ var (
 
 	// Saved views (schema 3).
 	bucketViews = []byte("views") // view name → View (JSON)
+
+	// The outbox (schema 4).
+	bucketOutbox          = []byte("outbox")            // 8-byte sequence → OutboxItem (JSON)
+	bucketOutboxByInvoice = []byte("outbox_by_invoice") // invoice id → sequence of its latest item
 )
 
 // unattributed: alias|SEQ → nothing.
@@ -52,7 +56,7 @@ var (
 
 // schemaVersion is the version this code writes. Each migration moves a book
 // from version i to i+1 and runs in its own transaction at Open.
-const schemaVersion = 3
+const schemaVersion = 4
 
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the first layout.
@@ -86,6 +90,15 @@ var migrations = []func(tx *bolt.Tx) error{
 				return err
 			}
 			if err := bk.Put([]byte(v.Name), data); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	// 3 → 4: the outbox.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketOutbox, bucketOutboxByInvoice} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
 		}
