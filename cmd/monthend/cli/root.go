@@ -75,6 +75,8 @@ var subcommands = []func(*app) *cobra.Command{
 	(*app).invoicesCommand,
 	(*app).issueCommand,
 	(*app).viewsCommand,
+	(*app).sendCommand,
+	(*app).outboxCommand,
 }
 
 func (a *app) rootCommand() *cobra.Command {
