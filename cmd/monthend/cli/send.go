@@ -131,33 +131,47 @@ func (a *app) selectInvoices(book *ledger.Book, args []string, period, viewName 
 
 // deliver sends the due outbox items through the settings' SMTP server.
 func (a *app) deliver(book *ledger.Book, settingsFlag string) error {
-	path, err := settingsPath(settingsFlag)
-	if err != nil {
-		return err
-	}
-	seller, err := documents.LoadSeller(path)
-	if err != nil {
-		return err
-	}
-	smtp, err := email.LoadSettings(path)
-	if err != nil {
-		return err
-	}
-	password, err := email.LoadPassword(smtp, os.Getenv)
-	if err != nil {
-		return err
-	}
-	templates, err := email.LoadTemplates(smtp)
-	if err != nil {
-		return err
-	}
-	sender, err := email.NewSender(smtp, password)
+	send, err := newSendFunc(book, settingsFlag)
 	if err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	send := func(ctx context.Context, item ledger.OutboxItem) error {
+	sum, err := book.Deliver(ctx, send, email.IsTemporary)
+	fmt.Fprintf(a.stdout, "delivered: %d sent, %d to retry later, %d failed, %d in doubt (monthend outbox list)\n",
+		sum.Sent, sum.Retrying, sum.Failed, sum.InDoubt)
+	return err
+}
+
+// newSendFunc reads the settings file once and returns the function that
+// delivers one outbox item: the invoice's PDF attached to a templated
+// email, through the settings' SMTP server.
+func newSendFunc(book *ledger.Book, settingsFlag string) (ledger.SendFunc, error) {
+	path, err := settingsPath(settingsFlag)
+	if err != nil {
+		return nil, err
+	}
+	seller, err := documents.LoadSeller(path)
+	if err != nil {
+		return nil, err
+	}
+	smtp, err := email.LoadSettings(path)
+	if err != nil {
+		return nil, err
+	}
+	password, err := email.LoadPassword(smtp, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	templates, err := email.LoadTemplates(smtp)
+	if err != nil {
+		return nil, err
+	}
+	sender, err := email.NewSender(smtp, password)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, item ledger.OutboxItem) error {
 		inv, err := book.Invoice(item.InvoiceID)
 		if err != nil {
 			return err
@@ -181,11 +195,7 @@ func (a *app) deliver(book *ledger.Book, settingsFlag string) error {
 		sendCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
 		return sender.Send(sendCtx, msg)
-	}
-	sum, err := book.Deliver(ctx, send, email.IsTemporary)
-	fmt.Fprintf(a.stdout, "delivered: %d sent, %d to retry later, %d failed, %d in doubt (monthend outbox list)\n",
-		sum.Sent, sum.Retrying, sum.Failed, sum.InDoubt)
-	return err
+	}, nil
 }
 
 func (a *app) outboxCommand() *cobra.Command {

@@ -14,14 +14,18 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/monthend/monthend/integrations/email"
 	"github.com/monthend/monthend/integrations/usageapi"
+	"github.com/monthend/monthend/ledger"
 )
 
 func (a *app) serveCommand() *cobra.Command {
 	var (
-		addr        string
-		allowRemote bool
-		maxBytes    int64
+		addr         string
+		allowRemote  bool
+		maxBytes     int64
+		deliverEvery time.Duration
+		settings     string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:8080]",
@@ -35,7 +39,10 @@ a key. The shapes and error codes are in docs/usage-ingestion.md.
 It binds to a loopback address unless --allow-remote is given. It holds the
 book for writing; other commands read beside it. On SIGINT or SIGTERM it
 stops accepting, lets requests in flight finish and closes the book: every
-acknowledged event is committed.`,
+acknowledged event is committed.
+
+--deliver-every also runs the outbox: every interval it sends the due items
+(monthend send --help), so queued invoices go out while serve runs.`,
 		Example: `  monthend apikey create pipeline
   monthend serve --addr 127.0.0.1:8080
   curl -H "Authorization: Bearer $KEY" -d '{"id":"e1","customer":"acme","metric":"api_calls","timestamp":"2026-03-05T10:00:00Z"}' \
@@ -55,6 +62,12 @@ acknowledged event is committed.`,
 			}
 			defer b.Close()
 			log := slog.New(slog.NewTextHandler(a.stderr, nil))
+			var send ledger.SendFunc
+			if deliverEvery > 0 {
+				if send, err = newSendFunc(b, settings); err != nil {
+					return err
+				}
+			}
 			srv := &http.Server{
 				Handler:           usageapi.New(b, usageapi.Options{MaxBytes: maxBytes, Logger: log}),
 				ReadHeaderTimeout: 10 * time.Second,
@@ -69,6 +82,13 @@ acknowledged event is committed.`,
 			defer stop()
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
+			loopDone := make(chan struct{})
+			if send != nil {
+				go func() { defer close(loopDone); deliverLoop(ctx, b, send, deliverEvery, log) }()
+			} else {
+				close(loopDone)
+			}
+			defer func() { stop(); <-loopDone }() // the book closes after the outbox loop
 			fmt.Fprintf(a.stderr, "monthend serve: listening on http://%s (book %s); Ctrl-C stops\n", ln.Addr(), b.Path())
 			select {
 			case err := <-errc:
@@ -90,5 +110,27 @@ acknowledged event is committed.`,
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().BoolVar(&allowRemote, "allow-remote", false, "allow a non-loopback --addr")
 	cmd.Flags().Int64Var(&maxBytes, "max-body", usageapi.DefaultMaxBytes, "largest request body in bytes")
+	cmd.Flags().DurationVar(&deliverEvery, "deliver-every", 0, "also deliver the outbox this often, e.g. 1m (0: never)")
+	cmd.Flags().StringVar(&settings, "settings", "", "the settings file (seller and SMTP) for --deliver-every")
 	return cmd
+}
+
+// deliverLoop sends the due outbox items every interval until ctx ends.
+func deliverLoop(ctx context.Context, b *ledger.Book, send ledger.SendFunc, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		sum, err := b.Deliver(ctx, send, email.IsTemporary)
+		if err != nil && ctx.Err() == nil {
+			log.Error("outbox delivery", "err", err)
+		}
+		if sum != (ledger.DeliverSummary{}) {
+			log.Info("outbox delivery", "sent", sum.Sent, "retrying", sum.Retrying, "failed", sum.Failed, "in_doubt", sum.InDoubt)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
