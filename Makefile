@@ -14,9 +14,13 @@ BENCHTIME   ?= 1s
 build:
 	$(GO) build -o $(BIN) ./cmd/monthend
 
-## run: build monthend and open the workstation on the book (demo book until one exists)
+# The demo book make run opens (created on first run: monthend demo).
+DEMO_DB     ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/monthend/demo.db
+
+## run: build monthend and open the workstation on the demo book (created on first run)
 run: build
-	./$(BIN)
+	@test -f "$(DEMO_DB)" || ./$(BIN) --db "$(DEMO_DB)" demo
+	./$(BIN) --db "$(DEMO_DB)"
 
 ## test: go vet, the whole suite, and the core packages again under -race
 test: vet

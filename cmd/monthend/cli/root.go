@@ -77,6 +77,7 @@ var subcommands = []func(*app) *cobra.Command{
 	(*app).viewsCommand,
 	(*app).sendCommand,
 	(*app).outboxCommand,
+	(*app).demoCommand,
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -138,7 +139,7 @@ func (a *app) openWorkstation() error {
 	fmt.Fprintf(a.stdout, `monthend — month-end billing workstation
 
 The interactive workstation is not built yet (it is the next milestone).
-Book: %s
+Book: %[1]s
 
 What works today, from the command line (monthend COMMAND --help for each):
   price FILE --period 2026-04 [--usage METRIC=QTY ...]   preview a schedule file's invoice
@@ -150,7 +151,9 @@ What works today, from the command line (monthend COMMAND --help for each):
   issue                                                finalize drafts with gapless numbers
   check, backup                                        the book's health and copies
 
-Try: bin/monthend price pricing/testdata/schedules/acme.yaml --period 2026-04 \
+Try: bin/monthend --db %[1]s invoices list --view "Last month — drafts"
+     bin/monthend --db %[1]s invoices list --view "Significant changes"
+     bin/monthend price pricing/testdata/schedules/acme.yaml --period 2026-04 \
        --usage invoices_issued=12400 --usage api_calls=1240
 `, path)
 	return nil
