@@ -56,7 +56,8 @@ type Options struct {
 	Now func() time.Time
 	// LockTimeout bounds the wait for the file lock (default and maximum 1s).
 	LockTimeout time.Duration
-	// NoSync skips fsync on commit. Only for benchmarks and throwaway books.
+	// NoSync skips fsync on commit; Close syncs once. Only for benchmarks
+	// and books built in one go (the demo), where a crash means starting over.
 	NoSync bool
 }
 
@@ -180,7 +181,11 @@ func (b *Book) Close() error {
 	if b.server != nil {
 		b.server.close()
 	}
-	err := b.db.Close()
+	var err error
+	if b.db.NoSync && !b.readOnly {
+		err = b.db.Sync()
+	}
+	err = errors.Join(err, b.db.Close())
 	if b.snapshot != "" {
 		os.Remove(b.snapshot)
 	}
