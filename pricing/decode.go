@@ -23,7 +23,7 @@ var ErrInvalidSchedule = errors.New("invalid schedule")
 // else is sniffed (a document starting with '{' is JSON). Errors name the
 // file and, where they can, the place in the document.
 //
-// YAML numbers never pass through float64: the YAML is turned into JSON
+// YAML numbers never pass through binary floating point: the YAML is turned into JSON
 // with every number's literal text kept, then decoded into decimals.
 func ParseSchedule(name string, data []byte) (*Schedule, error) {
 	if len(bytes.TrimSpace(data)) == 0 {

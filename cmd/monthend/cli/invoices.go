@@ -239,6 +239,39 @@ func (a *app) invoicesShowCommand() *cobra.Command {
 	return cmd
 }
 
+// recalcFor recalculates the periods of the named invoices, of --period or
+// of --view's period, before an action on them.
+func (a *app) recalcFor(ctx context.Context, book *ledger.Book, args []string, period, viewName string) error {
+	labels := map[string]bool{}
+	switch {
+	case period != "":
+		labels[period] = true
+	case viewName != "":
+		v, err := book.GetView(viewName)
+		if err != nil {
+			return err
+		}
+		label, err := book.ViewPeriod(v)
+		if err != nil {
+			return err
+		}
+		labels[label] = true
+	}
+	for _, id := range args {
+		inv, err := book.Invoice(id)
+		if err != nil {
+			return err
+		}
+		labels[inv.Period.Label] = true
+	}
+	for label := range labels {
+		if _, err := book.Recalc(ctx, label, nil); err != nil {
+			return fmt.Errorf("recalc %s: %w", label, err)
+		}
+	}
+	return nil
+}
+
 func (a *app) issueCommand() *cobra.Command {
 	var period, viewName string
 	var recalcFirst, asJSON bool
@@ -260,74 +293,22 @@ period, or --view for the drafts a saved view shows.`,
   monthend issue --period 2026-03 --recalc --json
   monthend issue --view "Last month — drafts"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			given := 0
-			for _, g := range []bool{period != "", viewName != "", len(args) > 0} {
-				if g {
-					given++
-				}
-			}
-			if given != 1 {
+			if period == "" && viewName == "" && len(args) == 0 {
 				return usagef("name invoices, or give --period or --view (one of them)")
-			}
-			if period != "" {
-				if _, _, err := ledger.Month(period); err != nil {
-					return usageError{err}
-				}
 			}
 			book, err := a.openBook(true)
 			if err != nil {
 				return err
 			}
 			defer book.Close()
-			ids := args
-			if viewName != "" {
-				v, err := book.GetView(viewName)
-				if err != nil {
+			if recalcFirst {
+				if err := a.recalcFor(cmd.Context(), book, args, period, viewName); err != nil {
 					return err
 				}
-				if recalcFirst {
-					label, err := book.ViewPeriod(v)
-					if err != nil {
-						return err
-					}
-					if _, err := book.Recalc(cmd.Context(), label, nil); err != nil {
-						return fmt.Errorf("recalc %s: %w", label, err)
-					}
-				}
-				rows, _, err := book.ViewRows(v, ledger.DefaultThresholds)
-				if err != nil {
-					return err
-				}
-				for _, r := range rows {
-					if r.ID != "" && r.Status == ledger.InvoiceDraft {
-						ids = append(ids, r.ID)
-					}
-				}
-			} else if period != "" {
-				if recalcFirst {
-					if _, err := book.Recalc(cmd.Context(), period, nil); err != nil {
-						return fmt.Errorf("recalc %s: %w", period, err)
-					}
-				}
-				list, err := book.InvoicesFor(period)
-				if err != nil {
-					return err
-				}
-				for _, inv := range list {
-					if inv.Status == ledger.InvoiceDraft {
-						ids = append(ids, inv.ID)
-					}
-				}
-			} else if recalcFirst {
-				for _, id := range ids {
-					inv, err := book.Invoice(id)
-					if err != nil {
-						return err
-					}
-					if _, err := book.Recalc(cmd.Context(), inv.Period.Label, nil); err != nil {
-						return fmt.Errorf("recalc %s: %w", inv.Period.Label, err)
-					}
-				}
+			}
+			ids, err := a.selectInvoices(book, args, period, viewName, ledger.InvoiceDraft)
+			if err != nil {
+				return err
 			}
 			results, err := book.Issue(ids)
 			if asJSON {
