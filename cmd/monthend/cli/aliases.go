@@ -30,12 +30,7 @@ func (a *app) aliasesMapCommand() *cobra.Command {
 attributed to the customer in the same transaction and shows in its totals.`,
 		Example: `  monthend aliases map acme-prod-eu acme
   monthend usage unattributed    # find aliases waiting for a customer`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 2 {
-				return usagef("aliases map takes ALIAS and CUSTOMER")
-			}
-			return nil
-		},
+		Args: exactArgs(2, "aliases map takes ALIAS and CUSTOMER"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := a.openBook(true)
 			if err != nil {

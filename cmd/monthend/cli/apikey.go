@@ -20,12 +20,7 @@ once, when created.`,
 		Use:     "create NAME",
 		Short:   "Create an API key and print it once",
 		Example: "  monthend apikey create billing-pipeline",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("apikey create takes one NAME saying who uses the key")
-			}
-			return nil
-		},
+		Args:    exactArgs(1, "apikey create takes one NAME saying who uses the key"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := a.openBook(true)
 			if err != nil {
@@ -70,12 +65,7 @@ once, when created.`,
 		Use:     "revoke ID",
 		Short:   "Revoke an API key",
 		Example: "  monthend apikey revoke 3f9a1c2b7d4e",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("apikey revoke takes one key ID (monthend apikey list shows them)")
-			}
-			return nil
-		},
+		Args:    exactArgs(1, "apikey revoke takes one key ID (monthend apikey list shows them)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := a.openBook(true)
 			if err != nil {

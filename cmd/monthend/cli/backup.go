@@ -14,12 +14,7 @@ func (a *app) backupCommand() *cobra.Command {
 consistent even while monthend serve or an import writes to the book. PATH
 is replaced atomically and created mode 0600.`,
 		Example: "  monthend backup ~/backups/book-$(date +%F).db",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("backup takes one PATH to write the copy to")
-			}
-			return nil
-		},
+		Args:    exactArgs(1, "backup takes one PATH to write the copy to"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := a.openBook(false)
 			if err != nil {

@@ -44,12 +44,7 @@ falls on and cannot change later.`,
   monthend customers add globex --name Globex --legal-name "Globex Corp." --currency USD \
       --time-zone America/New_York --payment-terms 30 --tax-rate 0 \
       --email ap@globex.example --external-id accounting=C-1042`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("customers add takes one customer ID; see monthend customers add --help")
-			}
-			return nil
-		},
+		Args: exactArgs(1, "customers add takes one customer ID; see monthend customers add --help"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c.ID = args[0]
 			if c.Name == "" || currency == "" || c.TimeZone == "" {
@@ -116,12 +111,7 @@ func (a *app) customersShowCommand() *cobra.Command {
 		Use:     "show ID [--json]",
 		Short:   "Show one customer with its aliases",
 		Example: "  monthend customers show acme\n  monthend customers show acme --json",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("customers show takes one customer ID")
-			}
-			return nil
-		},
+		Args:    exactArgs(1, "customers show takes one customer ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := a.openBook(false)
 			if err != nil {

@@ -31,12 +31,7 @@ func (a *app) metricsAddCommand() *cobra.Command {
   monthend metrics add storage_gb --aggregation max --unit GB
   monthend metrics add bytes_out --aggregation sum --property bytes --unit byte
   monthend metrics add active_users --aggregation unique_count --property user_id`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("metrics add takes one metric CODE")
-			}
-			return nil
-		},
+		Args: exactArgs(1, "metrics add takes one metric CODE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			m.Code, m.Aggregation = args[0], ledger.Aggregation(agg)
 			if agg == "" {

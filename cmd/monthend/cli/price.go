@@ -37,12 +37,7 @@ YYYY-MM-DD (the billing period holding that day). FILE "-" reads standard input.
 		Example: `  monthend price acme.yaml --period 2026-03
   monthend price acme.yaml --period 2026-03 --usage invoices_issued=12400 --usage api_calls=1240
   monthend price acme.yaml --period 2026-03 --usage api_calls=1240 --json | jq .total`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usagef("price takes one schedule FILE (got %d arguments); see monthend price --help", len(args))
-			}
-			return nil
-		},
+		Args: exactArgs(1, "price takes one schedule FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if period == "" {
 				return usagef("price needs --period, e.g. --period 2026-03")
