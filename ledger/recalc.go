@@ -43,6 +43,22 @@ type RecalcResult struct {
 // twice changes nothing the second time. progress, if not nil, is called
 // as invoices finish.
 func (b *Book) Recalc(ctx context.Context, label string, progress func(done, total int)) ([]RecalcResult, error) {
+	return b.recalc(ctx, label, nil, progress)
+}
+
+// RecalcSchedules is Recalc limited to the named schedules' invoices of
+// period label: what the workstation runs on the rows a user marked.
+func (b *Book) RecalcSchedules(ctx context.Context, label string, scheduleIDs []string, progress func(done, total int)) ([]RecalcResult, error) {
+	only := make(map[string]bool, len(scheduleIDs))
+	for _, id := range scheduleIDs {
+		only[id] = true
+	}
+	return b.recalc(ctx, label, only, progress)
+}
+
+// recalc does Recalc's work for every active schedule, or only those in
+// only when it is not nil.
+func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, progress func(done, total int)) ([]RecalcResult, error) {
 	if b.readOnly {
 		return nil, ErrReadOnly
 	}
@@ -53,7 +69,7 @@ func (b *Book) Recalc(ctx context.Context, label string, progress func(done, tot
 			return err
 		}
 		for _, s := range schedules {
-			if s.Status != ScheduleActive {
+			if s.Status != ScheduleActive || only != nil && !only[s.ID] {
 				continue
 			}
 			c, err := getCustomer(tx, s.CustomerID)

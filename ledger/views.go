@@ -187,6 +187,22 @@ func (b *Book) ViewRows(v View, th Thresholds) ([]InvoiceRow, string, error) {
 	return out, label, nil
 }
 
+// Match reports whether the view selects row r (the view's filters, not
+// its period: rows come from one period already).
+func (v View) Match(r *InvoiceRow) bool { return v.matches(r) }
+
+// SortRows sorts rows in the view's order, stably.
+func (v View) SortRows(rows []InvoiceRow) {
+	key, desc, _ := sortKey(v.Sort)
+	slices.SortStableFunc(rows, func(x, y InvoiceRow) int {
+		c := compareRows(&x, &y, key)
+		if desc {
+			return -c
+		}
+		return c
+	})
+}
+
 func (v View) matches(r *InvoiceRow) bool {
 	if len(v.Status) > 0 && !slices.Contains(v.Status, r.Status) {
 		return false
