@@ -45,3 +45,79 @@ func (k GridKeys) FullHelp() [][]key.Binding {
 		{k.SortNext, k.SortReverse},
 	}
 }
+
+// KeyMap holds every binding of the workstation, one group per scope. It
+// lives in the shared Context (never in a package variable), so tests can
+// build their own.
+type KeyMap struct {
+	Grid GridKeys
+
+	// Global: work on every screen unless a modal has the keys.
+	Quit, Help, NextPane, PrevPane key.Binding
+	Tab1, Tab2, Tab3                key.Binding
+	Back, Enter                     key.Binding
+
+	// Invoices: the views pane and the grid.
+	Filter, SaveView, RenameView, DeleteView key.Binding
+	Recalc, RecalcView, Issue, Send          key.Binding
+	Reload                                   key.Binding
+
+	// Detail: step through the list the detail was opened from.
+	NextInvoice, PrevInvoice key.Binding
+
+	// Dialogs.
+	Yes, No key.Binding
+
+	// Customers & usage, outbox.
+	MapAlias, Retry, DeliverNow key.Binding
+}
+
+// DefaultKeyMap follows the conventions of k9s, lazygit, gh-dash and
+// hledger-ui (see shared conventions).
+func DefaultKeyMap() *KeyMap {
+	b := func(help string, desc string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return &KeyMap{
+		Grid:     DefaultGridKeys(),
+		Quit:     b("q", "quit", "q", "ctrl+c"),
+		Help:     b("?", "help", "?"),
+		NextPane: b("tab", "next pane", "tab"),
+		PrevPane: b("shift+tab", "previous pane", "shift+tab"),
+		Tab1:     b("1", "invoices", "1"),
+		Tab2:     b("2", "customers & usage", "2"),
+		Tab3:     b("3", "outbox", "3"),
+		Back:     b("esc", "back/cancel", "esc"),
+		Enter:    b("enter", "open", "enter"),
+
+		Filter:     b("/", "filter", "/"),
+		SaveView:   b("w", "save as view", "w"),
+		RenameView: b("e", "rename view", "e"),
+		DeleteView: b("x", "delete view", "x"),
+		Recalc:     b("r", "recalc marked", "r"),
+		RecalcView: b("R", "recalc view", "R"),
+		Issue:      b("i", "issue marked", "i"),
+		Send:       b("S", "send marked", "S"),
+		Reload:     b("ctrl+r", "reload", "ctrl+r"),
+
+		NextInvoice: b("→/l", "next invoice", "right", "l"),
+		PrevInvoice: b("←/h", "previous invoice", "left", "h"),
+
+		Yes: b("y", "yes", "y", "Y"),
+		No:  b("n/esc", "no", "n", "N", "esc"),
+
+		MapAlias:   b("m", "map alias to customer", "m"),
+		Retry:      b("t", "retry", "t"),
+		DeliverNow: b("D", "deliver now", "D"),
+	}
+}
+
+// bindings is a help.KeyMap made of a short and a full list, so each pane
+// and mode can say what works now and the help is always generated.
+type bindings struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (b bindings) ShortHelp() []key.Binding  { return b.short }
+func (b bindings) FullHelp() [][]key.Binding { return b.full }
