@@ -54,8 +54,8 @@ type KeyMap struct {
 
 	// Global: work on every screen unless a modal has the keys.
 	Quit, Help, NextPane, PrevPane key.Binding
-	Tab1, Tab2, Tab3                key.Binding
-	Back, Enter                     key.Binding
+	Tab1, Tab2, Tab3               key.Binding
+	Back, Enter                    key.Binding
 
 	// Invoices: the views pane and the grid.
 	Filter, SaveView, RenameView, DeleteView key.Binding
