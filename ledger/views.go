@@ -127,6 +127,43 @@ func (b *Book) DeleteView(name string) error {
 	})
 }
 
+// RenameView gives a view a new name in one transaction; the new name must
+// be free.
+func (b *Book) RenameView(old, name string) error {
+	if strings.TrimSpace(name) == "" {
+		return fmt.Errorf("%w: a view needs a name", ErrInvalid)
+	}
+	return b.update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketViews)
+		data := bk.Get([]byte(old))
+		if data == nil {
+			return fmt.Errorf("view %q %w (monthend views list shows them)", old, ErrNotFound)
+		}
+		if old == name {
+			return nil
+		}
+		if bk.Get([]byte(name)) != nil {
+			return fmt.Errorf("view %q %w: choose another name", name, ErrExists)
+		}
+		var v View
+		if err := json.Unmarshal(data, &v); err != nil {
+			return err
+		}
+		v.Name = name
+		renamed, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		if err := bk.Delete([]byte(old)); err != nil {
+			return err
+		}
+		if err := bk.Put([]byte(name), renamed); err != nil {
+			return err
+		}
+		return b.audit(tx, "view.rename", "view "+old, old, name)
+	})
+}
+
 // Views lists the saved views by name.
 func (b *Book) Views() ([]View, error) {
 	var out []View

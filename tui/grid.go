@@ -93,6 +93,17 @@ func (g *Grid) SetRows(rows []Row) {
 		curID = r.ID
 	}
 	g.rows, g.view = rows, nil
+	// Marks follow ids; a row that left (issued out of a drafts view, say)
+	// takes its mark with it.
+	present := make(map[string]bool, len(rows))
+	for i := range rows {
+		present[rows[i].ID] = true
+	}
+	for id := range g.marks {
+		if !present[id] {
+			delete(g.marks, id)
+		}
+	}
 	g.cache = map[int]string{} // cached lines are keyed by row index
 	g.lower = make([][]string, len(rows))
 	for i := range rows {

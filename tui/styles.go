@@ -25,6 +25,10 @@ type Theme struct {
 	Marked   lipgloss.Style // the mark column of a marked row
 	tones    [5]lipgloss.Style
 	Selected lipgloss.Style
+	Dialog   lipgloss.Style // modal boxes
+	TabOn    lipgloss.Style // the active tab
+	TabOff   lipgloss.Style
+	Bar      lipgloss.Style // the status bar
 }
 
 // NewTheme returns the default theme, with adaptive colours for light and
@@ -37,6 +41,11 @@ func NewTheme() *Theme {
 		Marked: lipgloss.NewStyle().Bold(true).
 			Foreground(lipgloss.AdaptiveColor{Light: "#1D4ED8", Dark: "#93C5FD"}),
 	}
+	accent := lipgloss.AdaptiveColor{Light: "#1D4ED8", Dark: "#93C5FD"}
+	t.Dialog = lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(accent).Padding(0, 1)
+	t.TabOn = lipgloss.NewStyle().Bold(true).Reverse(true).Padding(0, 1)
+	t.TabOff = lipgloss.NewStyle().Padding(0, 1).Foreground(lipgloss.AdaptiveColor{Light: "#6B7280", Dark: "#9CA3AF"})
+	t.Bar = lipgloss.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#1F2937", Dark: "#E5E7EB"})
 	t.tones[ToneNormal] = lipgloss.NewStyle()
 	t.tones[ToneMuted] = lipgloss.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#6B7280", Dark: "#9CA3AF"})
 	t.tones[TonePositive] = lipgloss.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#047857", Dark: "#34D399"})

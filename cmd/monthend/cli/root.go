@@ -81,6 +81,7 @@ var subcommands = []func(*app) *cobra.Command{
 }
 
 func (a *app) rootCommand() *cobra.Command {
+	var viewName string
 	root := &cobra.Command{
 		Use:   "monthend",
 		Short: "Month-end billing workstation for B2B contracts",
@@ -88,15 +89,23 @@ func (a *app) rootCommand() *cobra.Command {
 keeps the book of record in one local file, and runs the month-end close from
 the keyboard, offline.
 
-With no sub-command it opens the workstation on the book given by --db.
+With no sub-command it opens the workstation on the book given by --db:
+saved views with counts and totals, the invoice grid beside last month,
+invoice detail with every line's explanation, bulk recalc, issue and send,
+customers and unattributed usage, the outbox. Press ? inside for the keys.
+If another monthend process holds the book, it opens read-only beside it.
 Every operation is also a sub-command, for scripts and tests.`,
+		Example: `  monthend                                  # the workstation on the default book
+  monthend --db demo.db --view "Significant changes"
+  monthend --read-only                      # look without changing anything`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.openWorkstation()
+			return a.openWorkstation(viewName)
 		},
 	}
+	root.Flags().StringVar(&viewName, "view", "", "open the workstation on this saved view")
 	root.PersistentFlags().StringVar(&a.dbFlag, "db", "",
 		"path of the book (default $MONTHEND_DB, else $XDG_DATA_HOME/monthend/book.db)")
 	root.PersistentFlags().BoolVar(&a.readOnly, "read-only", false, "open the book read-only (works beside a running writer; commands that change the book refuse)")
@@ -127,34 +136,4 @@ func (a *app) bookPath() (string, error) {
 		dir = filepath.Join(home, ".local", "share")
 	}
 	return filepath.Join(dir, "monthend", "book.db"), nil
-}
-
-// openWorkstation is the no-sub-command entry. The terminal workstation is
-// being built; until it lands this says so plainly instead of pretending.
-func (a *app) openWorkstation() error {
-	path, err := a.bookPath()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, `monthend — month-end billing workstation
-
-The interactive workstation is not built yet (it is the next milestone).
-Book: %[1]s
-
-What works today, from the command line (monthend COMMAND --help for each):
-  price FILE --period 2026-04 [--usage METRIC=QTY ...]   preview a schedule file's invoice
-  customers, metrics, aliases, usage import|totals     the book and its usage
-  serve                                                the usage HTTP API
-  schedules import|list|show|export                    billing schedules
-  recalc --period 2026-04 | --view NAME                create and update draft invoices
-  invoices list|show|pdf, views                        month over month, saved views, PDFs
-  issue                                                finalize drafts with gapless numbers
-  check, backup                                        the book's health and copies
-
-Try: bin/monthend --db %[1]s invoices list --view "Last month — drafts"
-     bin/monthend --db %[1]s invoices list --view "Significant changes"
-     bin/monthend price pricing/testdata/schedules/acme.yaml --period 2026-04 \
-       --usage invoices_issued=12400 --usage api_calls=1240
-`, path)
-	return nil
 }
