@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/shopspring/decimal"
 
 	"github.com/monthend/monthend/ledger"
 )
@@ -189,7 +190,7 @@ func countCell(n int) Cell {
 	if n == 0 {
 		tone = ToneMuted
 	}
-	return Cell{Text: formatCount(n), Tone: tone, Num: int64(n) * 10000, HasNum: true}
+	return NumCell(formatCount(n), decimal.NewFromInt(int64(n)), tone)
 }
 
 func (p *customersPane) key(k tea.KeyMsg) tea.Cmd {

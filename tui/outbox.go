@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -31,7 +30,7 @@ type outboxPane struct {
 	loadID  int
 	loaded  bool
 	loadErr error
-	items   map[string]ledger.OutboxItem // shown items by row ID (the seq)
+	items   map[string]ledger.OutboxItem // shown items by row ID: the invoice ID
 	hidden  int                          // earlier items of invoices queued again
 	counts  map[ledger.OutboxStatus]int
 
@@ -144,7 +143,9 @@ func (p *outboxPane) loadedItems(msg outboxLoadedMsg) tea.Cmd {
 			p.hidden++
 			continue
 		}
-		id := strconv.FormatUint(it.Seq, 10)
+		// Rows are invoices, so the cursor stays on an invoice whose
+		// failed item is replaced by a new one.
+		id := it.InvoiceID
 		p.items[id] = it
 		p.counts[it.Status]++
 		next := ""

@@ -76,6 +76,9 @@ func TestOutboxPaneRetriesAFailedItem(t *testing.T) {
 	if got := gridColumn(p.grid, 0); got != "sent,unknown,queued,queued" {
 		t.Errorf("statuses after retry %s", got)
 	}
+	if r, _ := p.grid.Cursor(); p.items[r.ID].Number != "INV-2026-000002" {
+		t.Errorf("the cursor moved to %s: it stays on the invoice retried", p.items[r.ID].Number)
+	}
 	if !strings.Contains(p.title(), "(1 earlier attempt hidden)") {
 		t.Errorf("title %q", p.title())
 	}
