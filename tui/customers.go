@@ -135,8 +135,8 @@ func (p *customersPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 		}
 		text := fmt.Sprintf("mapped alias %s to %s: no events were waiting", msg.alias, msg.customer)
 		if msg.events > 0 {
-			text = fmt.Sprintf("mapped alias %s to %s: %s events attributed; drafts that used them are now stale — recalc",
-				msg.alias, msg.customer, formatCount(msg.events))
+			text = fmt.Sprintf("mapped alias %s to %s: %s attributed; drafts that used them are now stale — recalc",
+				msg.alias, msg.customer, plural(msg.events, "event"))
 		}
 		return p, tea.Batch(setStatus(text, ToneNormal), bookChanged)
 	case bookChangedMsg:

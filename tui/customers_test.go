@@ -296,3 +296,12 @@ func checkPaneView(t *testing.T, p pane, w, h int) {
 		}
 	}
 }
+
+func TestFormatCountAndPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0 events", 1: "1 event", 999: "999 events", 1240: "1,240 events",
+		1234567: "1,234,567 events", -1240: "-1,240 events"} {
+		if got := plural(n, "event"); got != want {
+			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
