@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -168,8 +170,32 @@ func (p *outboxPane) loadedItems(msg outboxLoadedMsg) tea.Cmd {
 		}
 		rows = append(rows, row)
 	}
+	// What needs the user first, then the newest: a month's failures must
+	// not hide under a year of sent mail.
+	slices.SortStableFunc(rows, func(a, b Row) int {
+		ia, ib := p.items[a.ID], p.items[b.ID]
+		if r := cmp.Compare(outboxRank(ia.Status), outboxRank(ib.Status)); r != 0 {
+			return r
+		}
+		return cmp.Compare(ib.Seq, ia.Seq)
+	})
 	p.grid.SetRows(rows)
 	return nil
+}
+
+// outboxRank orders statuses by how much they need the user.
+func outboxRank(s ledger.OutboxStatus) int {
+	switch s {
+	case ledger.OutboxUnknown:
+		return 0
+	case ledger.OutboxFailed:
+		return 1
+	case ledger.OutboxSending:
+		return 2
+	case ledger.OutboxQueued:
+		return 3
+	}
+	return 4
 }
 
 func outboxTone(s ledger.OutboxStatus) Tone {
