@@ -295,8 +295,9 @@ func (p *customersPane) SetSize(w, h int) {
 // so it runs again when data arrives.
 func (p *customersPane) layout() {
 	lw, lh, rw, rh := p.areas()
-	p.customers.SetSize(lw, lh-1) // each area has a title line
-	p.usage.SetSize(rw, rh-1)
+	// Each area has a title line. (Grid.View panics on a negative height.)
+	p.customers.SetSize(lw, max(lh-1, 0))
+	p.usage.SetSize(rw, max(rh-1, 0))
 }
 
 // sideBySide is the width from which the lists sit side by side.
@@ -348,7 +349,7 @@ func (p *customersPane) View() string {
 		sep := strings.TrimSuffix(strings.Repeat("│\n", p.height), "\n")
 		return lipgloss.JoinHorizontal(lipgloss.Top, padRight(left, lw), p.ctx.Theme.Tone(ToneMuted).Render(sep), right)
 	}
-	return left + "\n" + right
+	return fitLines(left+"\n"+right, p.width, p.height) // right is empty when only one line fits
 }
 
 // padRight pads every line of s to w cells, so a column joined beside it

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -240,4 +241,33 @@ func TestOutboxPaneGolden(t *testing.T) {
 	pressKeys(t, p, "j")
 	checkPaneView(t, p, 80, 24)
 	golden.RequireEqual(t, []byte(p.View()))
+}
+
+// Both panes draw exactly the area they are given, however small, in every
+// mode (a resize can come at any time).
+func TestPanesFitAnySize(t *testing.T) {
+	cust := loadedCustomersPane(t, paneContext(customersBook(t)))
+	out := loadedOutboxPane(t, paneContext(outboxPaneBook(t)))
+	modes := []struct {
+		name  string
+		p     pane
+		keys  []string
+		reset []string
+	}{
+		{"customers", cust, nil, nil},
+		{"customer detail", cust, []string{"enter"}, []string{"esc"}},
+		{"usage", cust, []string{"right"}, []string{"left"}},
+		{"picker", cust, []string{"right", "m", "a"}, []string{"esc", "left"}},
+		{"outbox", out, nil, nil},
+	}
+	for _, m := range modes {
+		pressKeys(t, m.p, m.keys...)
+		for _, size := range [][2]int{{1, 1}, {10, 3}, {40, 6}, {80, 24}, {120, 30}, {250, 60}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", m.name, size[0], size[1]), func(t *testing.T) {
+				m.p.SetSize(size[0], size[1])
+				checkPaneView(t, m.p, size[0], size[1])
+			})
+		}
+		pressKeys(t, m.p, m.reset...)
+	}
 }
