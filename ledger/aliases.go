@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -92,26 +93,46 @@ func (b *Book) Aliases(customerID string) ([]Alias, error) {
 }
 
 // UnattributedAlias is an alias with usage waiting for a customer.
+// FirstSeen and LastSeen are the earliest and latest event timestamps
+// (as sent, in UTC) among its waiting events: how long it has been
+// arriving unclaimed, and whether it still arrives.
 type UnattributedAlias struct {
-	Alias  string `json:"alias"`
-	Events int    `json:"events"`
+	Alias     string    `json:"alias"`
+	Events    int       `json:"events"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
 }
 
 // Unattributed lists the aliases with events that map to no customer, with
-// how many events each holds.
+// how many events each holds and when the first and last of them happened.
+// It decodes each waiting event (the index holds only alias and sequence
+// number), so it costs one event read per unattributed event.
 func (b *Book) Unattributed() ([]UnattributedAlias, error) {
 	var out []UnattributedAlias
 	err := b.view(func(tx *bolt.Tx) error {
+		events := tx.Bucket(bucketEvents)
 		return tx.Bucket(bucketUnattrib).ForEach(func(k, _ []byte) error {
 			i := bytes.IndexByte(k, 0)
-			if i < 0 {
+			if i < 0 || len(k)-i-1 != 8 {
 				return fmt.Errorf("unattributed key %q: %w", k, errCorrupt)
 			}
-			alias := string(k[:i])
-			if n := len(out); n > 0 && out[n-1].Alias == alias {
-				out[n-1].Events++
+			seq := binary.BigEndian.Uint64(k[i+1:])
+			se, err := decodeEvent(seq, events.Get(seqKey(seq)))
+			if err != nil {
+				return fmt.Errorf("unattributed event #%d: %w", seq, err)
+			}
+			alias, at := k[:i], se.Timestamp
+			if n := len(out); n > 0 && out[n-1].Alias == string(alias) {
+				u := &out[n-1]
+				u.Events++
+				if at.Before(u.FirstSeen) {
+					u.FirstSeen = at
+				}
+				if at.After(u.LastSeen) {
+					u.LastSeen = at
+				}
 			} else {
-				out = append(out, UnattributedAlias{Alias: alias, Events: 1})
+				out = append(out, UnattributedAlias{Alias: string(alias), Events: 1, FirstSeen: at, LastSeen: at})
 			}
 			return nil
 		})

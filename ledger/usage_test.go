@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -180,8 +181,14 @@ func TestMapAliasAttributesRetroactively(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(un) != 2 || un[0] != (UnattributedAlias{"acme-eu", 2}) || un[1] != (UnattributedAlias{"stranger", 1}) {
-		t.Fatalf("unattributed = %v", un)
+	want := []UnattributedAlias{
+		{Alias: "acme-eu", Events: 2, FirstSeen: ts("2026-03-01T10:00:00Z"), LastSeen: ts("2026-03-02T10:00:00Z")},
+		{Alias: "stranger", Events: 1, FirstSeen: ts("2026-03-02T10:00:00Z"), LastSeen: ts("2026-03-02T10:00:00Z")},
+	}
+	if !slices.EqualFunc(un, want, func(a, b UnattributedAlias) bool {
+		return a.Alias == b.Alias && a.Events == b.Events && a.FirstSeen.Equal(b.FirstSeen) && a.LastSeen.Equal(b.LastSeen)
+	}) {
+		t.Fatalf("unattributed = %+v, want %+v", un, want)
 	}
 	n, err := b.MapAlias("acme-eu", "acme")
 	if err != nil || n != 2 {
@@ -362,4 +369,28 @@ func TestIngestSharedCountsOnceAcrossConcurrentCallers(t *testing.T) {
 	if got := total(t, b, "acme", "calls", "2026-03"); got != "450" {
 		t.Errorf("calls = %s, want 450", got)
 	}
+}
+
+// First and last seen are the events' own timestamps, whatever order they
+// arrived in, and follow a correction that moves an event's time.
+func TestUnattributedFirstAndLastSeen(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	ingest(t, b,
+		ev("mid", "acme-eu", "gb", "2026-03-10T10:00:00Z", "1"),
+		ev("late", "acme-eu", "gb", "2026-03-20T10:00:00Z", "1"),
+		ev("early", "acme-eu", "gb", "2026-02-27T23:00:00Z", "1"))
+	check := func(step, first, last string) {
+		t.Helper()
+		un, err := b.Unattributed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(un) != 1 || un[0].Events != 3 || !un[0].FirstSeen.Equal(ts(first)) || !un[0].LastSeen.Equal(ts(last)) {
+			t.Errorf("%s: %+v, want 3 events from %s to %s", step, un, first, last)
+		}
+	}
+	check("arrived out of order", "2026-02-27T23:00:00Z", "2026-03-20T10:00:00Z")
+	ingest(t, b, ev("late", "acme-eu", "gb", "2026-03-25T08:00:00Z", "1")) // a correction
+	check("after a correction", "2026-02-27T23:00:00Z", "2026-03-25T08:00:00Z")
 }

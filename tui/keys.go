@@ -70,6 +70,11 @@ type KeyMap struct {
 
 	// Customers & usage, outbox.
 	MapAlias, Retry, DeliverNow key.Binding
+	// OtherList moves between the two lists of the customers & usage pane.
+	OtherList key.Binding
+	// PickUp and PickDown move in a picker whose text input takes the
+	// letters (so j/k type, arrows move).
+	PickUp, PickDown key.Binding
 }
 
 // DefaultKeyMap follows the conventions of k9s, lazygit, gh-dash and
@@ -109,6 +114,9 @@ func DefaultKeyMap() *KeyMap {
 		MapAlias:   b("m", "map alias to customer", "m"),
 		Retry:      b("t", "retry", "t"),
 		DeliverNow: b("D", "deliver now", "D"),
+		OtherList:  b("←/→", "other list", "left", "right", "h", "l"),
+		PickUp:     b("↑", "up", "up", "ctrl+p"),
+		PickDown:   b("↓", "down", "down", "ctrl+n"),
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -128,8 +129,8 @@ func (a *app) usageUnattributedCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "unattributed [--json]",
 		Short: "List aliases whose usage maps to no customer yet",
-		Long: `unattributed lists each alias with usage that no customer owns, and how many
-events wait under it. Map one with monthend aliases map ALIAS CUSTOMER: its
+		Long: `unattributed lists each alias with usage that no customer owns, how many
+events wait under it, and the timestamps (UTC) of the first and last of them. Map one with monthend aliases map ALIAS CUSTOMER: its
 usage then counts for that customer.`,
 		Example: "  monthend usage unattributed\n  monthend aliases map acme-prod-eu acme",
 		Args:    cobra.NoArgs,
@@ -154,9 +155,10 @@ usage then counts for that customer.`,
 				return nil
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ALIAS\tEVENTS")
+			fmt.Fprintln(tw, "ALIAS\tEVENTS\tFIRST SEEN\tLAST SEEN")
 			for _, u := range un {
-				fmt.Fprintf(tw, "%s\t%d\n", u.Alias, u.Events)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", u.Alias, u.Events,
+					u.FirstSeen.UTC().Format(time.RFC3339), u.LastSeen.UTC().Format(time.RFC3339))
 			}
 			return tw.Flush()
 		},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -39,7 +40,8 @@ func TestUsageImportAndTotals(t *testing.T) {
 		t.Fatalf("import: exit %d\nstdout %s\nstderr %s", code, out, errOut)
 	}
 	code, out, _ = run(t, "", append(db, "usage", "unattributed")...)
-	if code != exitOK || !strings.Contains(out, "acme-eu") {
+	if code != exitOK || !strings.Contains(out, "FIRST SEEN") ||
+		!regexp.MustCompile(`acme-eu +1 +2026-03-06T10:00:00Z +2026-03-06T10:00:00Z`).MatchString(out) {
 		t.Errorf("unattributed: %d %s", code, out)
 	}
 	if code, out, errOut = run(t, "", append(db, "aliases", "map", "acme-eu", "acme")...); code != exitOK || !strings.Contains(out, "1 waiting events attributed") {

@@ -1,0 +1,273 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/monthend/monthend/ledger"
+)
+
+// loadedOutboxPane is the pane at 80×24 with its first load applied.
+func loadedOutboxPane(t *testing.T, ctx *Context) *outboxPane {
+	t.Helper()
+	p := newOutboxPane(ctx)
+	p.SetSize(80, 24)
+	settlePane(t, p, p.Init())
+	return p
+}
+
+// itemOf is the newest outbox item of an invoice number.
+func itemOf(t *testing.T, b *ledger.Book, number string) ledger.OutboxItem {
+	t.Helper()
+	items, err := b.Outbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found ledger.OutboxItem
+	for _, it := range items {
+		if it.Number == number {
+			found = it
+		}
+	}
+	if found.Seq == 0 {
+		t.Fatalf("no outbox item for %s in %+v", number, items)
+	}
+	return found
+}
+
+func TestOutboxPaneListsItems(t *testing.T) {
+	p := loadedOutboxPane(t, paneContext(outboxPaneBook(t)))
+	if got := gridColumn(p.grid, 0); got != "unknown,failed,queued,sent" {
+		t.Errorf("statuses %s", got)
+	}
+	if got := gridColumn(p.grid, 1); got != "INV-2026-000003,INV-2026-000002,INV-2026-000004,INV-2026-000001" {
+		t.Errorf("numbers %s", got)
+	}
+	if got := gridColumn(p.grid, 5); got != "found sending after a stop: may have been sent,550 5.1.1 no such mailbox,," {
+		t.Errorf("errors %s", got)
+	}
+	if got := gridColumn(p.grid, 3); got != "1,1,0,1" {
+		t.Errorf("attempts %s", got)
+	}
+	if got := p.title(); got != "Outbox: 1 queued · 0 sending · 1 sent · 1 failed · 1 unknown" {
+		t.Errorf("title %q", got)
+	}
+}
+
+func TestOutboxPaneRetriesAFailedItem(t *testing.T) {
+	b := outboxPaneBook(t)
+	p := loadedOutboxPane(t, paneContext(b))
+	pressKeys(t, p, "j") // globex: failed
+	if got := shortHelp(p); got != "↑/k up · ↓/j down · t retry · ctrl+r reload" {
+		t.Errorf("help on a failed item: %s", got)
+	}
+	status, changed := pressKeys(t, p, "t")
+	if len(status) != 1 || status[0] != "INV-2026-000002 queued again: D delivers it now" || !changed {
+		t.Errorf("status %q, changed %v", status, changed)
+	}
+	if it := itemOf(t, b, "INV-2026-000002"); it.Status != ledger.OutboxQueued || it.Attempts != 0 {
+		t.Errorf("in the book: %+v", it)
+	}
+	// The pane reloaded: the invoice's new item replaces the failed one.
+	if got := gridColumn(p.grid, 0); got != "unknown,queued,queued,sent" {
+		t.Errorf("statuses after retry %s", got)
+	}
+	if r, _ := p.grid.Cursor(); p.items[r.ID].Number != "INV-2026-000002" {
+		t.Errorf("the cursor moved to %s: it stays on the invoice retried", p.items[r.ID].Number)
+	}
+	if !strings.Contains(p.title(), "(1 earlier attempt hidden)") {
+		t.Errorf("title %q", p.title())
+	}
+}
+
+func TestOutboxPaneResendsAnItemInDoubt(t *testing.T) {
+	b := outboxPaneBook(t)
+	p := loadedOutboxPane(t, paneContext(b))
+	// initech, in doubt, is first: it needs the user most.
+	if got := shortHelp(p); !strings.Contains(got, "t resend (may duplicate)") {
+		t.Errorf("help on an item in doubt: %s", got)
+	}
+	status, changed := pressKeys(t, p, "t")
+	if len(status) != 1 || !strings.Contains(status[0], "INV-2026-000003 may already have gone out") ||
+		!strings.Contains(status[0], "may get it twice") || !changed {
+		t.Errorf("status %q, changed %v", status, changed)
+	}
+	if it := itemOf(t, b, "INV-2026-000003"); it.Status != ledger.OutboxQueued {
+		t.Errorf("in the book: %+v", it)
+	}
+}
+
+func TestOutboxPaneRetryExplainsWhatItCannotDo(t *testing.T) {
+	b := outboxPaneBook(t)
+	p := loadedOutboxPane(t, paneContext(b))
+	for _, tc := range []struct{ name, keys, want string }{
+		{"sent", "G", "INV-2026-000001 was sent: nothing to retry"},
+		{"queued", "k", "INV-2026-000004 is already queued: D delivers what is due now"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.keys != "" {
+				pressKeys(t, p, tc.keys)
+			}
+			if strings.Contains(shortHelp(p), "retry") {
+				t.Errorf("help offers t on a %s item: %s", tc.name, shortHelp(p))
+			}
+			status, changed := pressKeys(t, p, "t")
+			if len(status) != 1 || status[0] != tc.want || changed {
+				t.Errorf("status %q, changed %v", status, changed)
+			}
+		})
+	}
+}
+
+func TestOutboxPaneDeliverWithoutMailSettings(t *testing.T) {
+	p := loadedOutboxPane(t, paneContext(outboxPaneBook(t)))
+	if strings.Contains(shortHelp(p), "deliver") {
+		t.Errorf("help offers D without mail settings: %s", shortHelp(p))
+	}
+	status, changed := pressKeys(t, p, "D")
+	if len(status) != 1 || status[0] != "no mail settings: see docs/delivery.md (monthend send --help)" || changed {
+		t.Errorf("status %q, changed %v", status, changed)
+	}
+}
+
+func TestOutboxPaneDeliversNow(t *testing.T) {
+	b := outboxPaneBook(t)
+	ctx := paneContext(b)
+	var sent []string
+	ctx.Deliver = func(c context.Context) (ledger.DeliverSummary, error) {
+		return b.Deliver(c, func(_ context.Context, it ledger.OutboxItem) error {
+			sent = append(sent, it.Number)
+			return nil
+		}, func(error) bool { return true })
+	}
+	p := loadedOutboxPane(t, ctx)
+	if !strings.Contains(shortHelp(p), "D deliver now") {
+		t.Errorf("help: %s", shortHelp(p))
+	}
+	_, cmd := p.Update(keyPress("D"))
+	// While it runs, the pane says so and esc stops it.
+	if !strings.Contains(p.View(), "delivering…") || !strings.Contains(shortHelp(p), "esc stop delivery") {
+		t.Errorf("while delivering: help %q\n%s", shortHelp(p), p.View())
+	}
+	if _, again := p.Update(keyPress("D")); len(runCmd(t, again)) != 1 {
+		t.Error("a second D did not say a delivery is running")
+	}
+	status, changed := settlePane(t, p, cmd)
+	if strings.Join(sent, ",") != "INV-2026-000004" {
+		t.Errorf("sent %v: only the queued item is due", sent)
+	}
+	if len(status) != 2 || status[0] != "delivering the due items… (esc stops)" ||
+		status[1] != "delivered: 1 sent, 0 to retry, 0 failed, 0 in doubt" || !changed {
+		t.Errorf("status %q, changed %v", status, changed)
+	}
+	if p.delivering || strings.Contains(p.View(), "delivering…") {
+		t.Error("still shows the delivery running")
+	}
+	if got := gridColumn(p.grid, 0); got != "unknown,failed,sent,sent" {
+		t.Errorf("after delivery %s", got)
+	}
+}
+
+func TestOutboxPaneReportsAStoppedOrFailedDelivery(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"stopped", context.Canceled, "delivery stopped: 2 sent, 0 to retry, 0 failed, 0 in doubt"},
+		{"failed", errors.New("mail settings: no host"), "delivery: mail settings: no host (2 sent, 0 to retry, 0 failed, 0 in doubt before it)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := paneContext(outboxPaneBook(t))
+			ctx.Deliver = func(context.Context) (ledger.DeliverSummary, error) {
+				return ledger.DeliverSummary{Sent: 2}, tc.err
+			}
+			p := loadedOutboxPane(t, ctx)
+			status, changed := pressKeys(t, p, "D")
+			if len(status) != 2 || status[1] != tc.want || !changed {
+				t.Errorf("status %q, changed %v", status, changed)
+			}
+		})
+	}
+}
+
+func TestOutboxPaneReadOnly(t *testing.T) {
+	b := outboxPaneBook(t)
+	ctx := paneContext(b)
+	ctx.ReadOnly, ctx.ReadOnlyWhy = true, "opened with --read-only"
+	ctx.Deliver = func(context.Context) (ledger.DeliverSummary, error) {
+		t.Fatal("delivered on a read-only book")
+		return ledger.DeliverSummary{}, nil
+	}
+	p := loadedOutboxPane(t, ctx)
+	pressKeys(t, p, "j")
+	if got := shortHelp(p); got != "↑/k up · ↓/j down · ctrl+r reload" {
+		t.Errorf("read-only help: %s", got)
+	}
+	for k, want := range map[string]string{
+		"t": "retry: the book is read-only — opened with --read-only",
+		"D": "deliver: the book is read-only — opened with --read-only",
+	} {
+		if status, changed := pressKeys(t, p, k); len(status) != 1 || status[0] != want || changed {
+			t.Errorf("%s: status %q, changed %v", k, status, changed)
+		}
+	}
+	if it := itemOf(t, b, "INV-2026-000002"); it.Status != ledger.OutboxFailed {
+		t.Errorf("read-only retry changed the book: %+v", it)
+	}
+}
+
+func TestOutboxPaneDropsStaleLoads(t *testing.T) {
+	p := newOutboxPane(paneContext(outboxPaneBook(t)))
+	p.SetSize(80, 24)
+	first, second := runCmd(t, p.Init()), runCmd(t, p.load())
+	p.Update(first[0])
+	if p.loaded {
+		t.Fatal("applied a load that a newer one replaced")
+	}
+	p.Update(second[0])
+	if !p.loaded || p.grid.Total() != 4 {
+		t.Fatalf("newest load not applied: %d rows", p.grid.Total())
+	}
+}
+
+func TestOutboxPaneGolden(t *testing.T) {
+	p := loadedOutboxPane(t, paneContext(outboxPaneBook(t)))
+	pressKeys(t, p, "j")
+	checkPaneView(t, p, 80, 24)
+	golden.RequireEqual(t, []byte(p.View()))
+}
+
+// Both panes draw exactly the area they are given, however small, in every
+// mode (a resize can come at any time).
+func TestPanesFitAnySize(t *testing.T) {
+	cust := loadedCustomersPane(t, paneContext(customersBook(t)))
+	out := loadedOutboxPane(t, paneContext(outboxPaneBook(t)))
+	modes := []struct {
+		name  string
+		p     pane
+		keys  []string
+		reset []string
+	}{
+		{"customers", cust, nil, nil},
+		{"customer detail", cust, []string{"enter"}, []string{"esc"}},
+		{"usage", cust, []string{"right"}, []string{"left"}},
+		{"picker", cust, []string{"right", "m", "a"}, []string{"esc", "left"}},
+		{"outbox", out, nil, nil},
+	}
+	for _, m := range modes {
+		pressKeys(t, m.p, m.keys...)
+		for _, size := range [][2]int{{1, 1}, {10, 3}, {40, 6}, {80, 24}, {120, 30}, {250, 60}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", m.name, size[0], size[1]), func(t *testing.T) {
+				m.p.SetSize(size[0], size[1])
+				checkPaneView(t, m.p, size[0], size[1])
+			})
+		}
+		pressKeys(t, m.p, m.reset...)
+	}
+}
