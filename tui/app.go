@@ -443,7 +443,7 @@ func (m *Model) recalcTargets() tea.Cmd {
 	if len(ids) == 0 {
 		return setStatus("nothing to recalculate: only drafts are recalculated (issued invoices never change)", ToneWarn)
 	}
-	return m.start(fmt.Sprintf("recalc %d invoice%s of %s", len(ids), plural(len(ids)), label), len(ids), recalcWork(m.ctx.Book, label, ids))
+	return m.start(fmt.Sprintf("recalc %d invoice%s of %s", len(ids), pluralS(len(ids)), label), len(ids), recalcWork(m.ctx.Book, label, ids))
 }
 
 // recalcView recalculates the selected view's period: like `monthend
@@ -509,14 +509,14 @@ func (m *Model) confirmIssue() tea.Cmd {
 		lines = append(lines, "Skipped: "+strings.Join(skipped, "; "))
 	}
 	if hidden > 0 {
-		lines = append(lines, fmt.Sprintf("%d marked invoice%s hidden by the filter %s not included.", hidden, plural(hidden), isAre(hidden)))
+		lines = append(lines, fmt.Sprintf("%d marked invoice%s hidden by the filter %s not included.", hidden, pluralS(hidden), isAre(hidden)))
 	}
 	book := m.ctx.Book
 	m.dialog = &dialog{
-		title: fmt.Sprintf("Issue %d invoice%s?", len(ids), plural(len(ids))),
+		title: fmt.Sprintf("Issue %d invoice%s?", len(ids), pluralS(len(ids))),
 		lines: lines,
 		onYes: func() tea.Cmd {
-			return m.start(fmt.Sprintf("issue %d invoice%s", len(ids), plural(len(ids))), len(ids), issueWork(book, ids))
+			return m.start(fmt.Sprintf("issue %d invoice%s", len(ids), pluralS(len(ids))), len(ids), issueWork(book, ids))
 		},
 	}
 	return nil
@@ -547,7 +547,7 @@ func (m *Model) confirmSend() tea.Cmd {
 	}
 	var skipped []string
 	if drafts > 0 {
-		skipped = append(skipped, fmt.Sprintf("%d draft%s — issue first (i)", drafts, plural(drafts)))
+		skipped = append(skipped, fmt.Sprintf("%d draft%s — issue first (i)", drafts, pluralS(drafts)))
 	}
 	if sent > 0 {
 		skipped = append(skipped, fmt.Sprintf("%d already sent", sent))
@@ -571,14 +571,14 @@ func (m *Model) confirmSend() tea.Cmd {
 		lines = append(lines, "Skipped: "+strings.Join(skipped, "; "))
 	}
 	if hidden > 0 {
-		lines = append(lines, fmt.Sprintf("%d marked invoice%s hidden by the filter %s not included.", hidden, plural(hidden), isAre(hidden)))
+		lines = append(lines, fmt.Sprintf("%d marked invoice%s hidden by the filter %s not included.", hidden, pluralS(hidden), isAre(hidden)))
 	}
 	book, deliver := m.ctx.Book, m.ctx.Deliver
 	m.dialog = &dialog{
-		title: fmt.Sprintf("Send %d invoice%s?", len(ids), plural(len(ids))),
+		title: fmt.Sprintf("Send %d invoice%s?", len(ids), pluralS(len(ids))),
 		lines: lines,
 		onYes: func() tea.Cmd {
-			return m.start(fmt.Sprintf("send %d invoice%s", len(ids), plural(len(ids))), len(ids), sendWork(book, ids, deliver))
+			return m.start(fmt.Sprintf("send %d invoice%s", len(ids), pluralS(len(ids))), len(ids), sendWork(book, ids, deliver))
 		},
 	}
 	return nil
@@ -690,6 +690,14 @@ func isAre(n int) string {
 		return "is"
 	}
 	return "are"
+}
+
+// pluralS is "s" unless n is 1.
+func pluralS(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // Layout: one line of tabs, the body, a status line and a help line.

@@ -3,10 +3,10 @@ package tui
 import (
 	"context"
 	"fmt"
-	"strings"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"

@@ -41,8 +41,8 @@ type customersPane struct {
 type customersFocus uint8
 
 const (
-	focusCustomers customersFocus = iota
-	focusUsage
+	focusCustomerList customersFocus = iota
+	focusUsageList
 )
 
 // customersLoadedMsg carries one consistent-enough read of the book: each
@@ -200,16 +200,16 @@ func (p *customersPane) key(k tea.KeyMsg) tea.Cmd {
 		return p.load()
 	case key.Matches(k, keys.OtherList):
 		p.detail = false
-		if p.focus == focusCustomers {
-			p.focus = focusUsage
+		if p.focus == focusCustomerList {
+			p.focus = focusUsageList
 		} else {
-			p.focus = focusCustomers
+			p.focus = focusCustomerList
 		}
 		return nil
 	case p.detail && key.Matches(k, keys.Back):
 		p.detail = false
 		return nil
-	case p.focus == focusCustomers && key.Matches(k, keys.Enter):
+	case p.focus == focusCustomerList && key.Matches(k, keys.Enter):
 		if _, ok := p.customers.Cursor(); ok {
 			p.detail = !p.detail
 		}
@@ -217,7 +217,7 @@ func (p *customersPane) key(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, keys.MapAlias):
 		return p.openPicker()
 	}
-	if p.focus == focusCustomers {
+	if p.focus == focusCustomerList {
 		return p.customers.Update(k)
 	}
 	return p.usage.Update(k)
@@ -225,7 +225,7 @@ func (p *customersPane) key(k tea.KeyMsg) tea.Cmd {
 
 // openPicker starts mapping the alias under the cursor.
 func (p *customersPane) openPicker() tea.Cmd {
-	if p.focus != focusUsage {
+	if p.focus != focusUsageList {
 		return setStatus("m maps an unattributed alias: move to the usage list first (←/→)", ToneWarn)
 	}
 	if cmd, ok := p.ctx.canWrite("map alias"); !ok {
@@ -336,14 +336,14 @@ func (p *customersPane) View() string {
 		return fitLines(p.ctx.Theme.Tone(ToneNegative).Render("could not load customers: "+p.loadErr.Error()+" (ctrl+r retries)"), p.width, p.height)
 	}
 	lw, lh, rw, rh := p.areas()
-	left := sectionTitle(p.ctx.Theme, fmt.Sprintf("Customers (%d)", p.customers.Total()), lw, p.focus == focusCustomers) +
+	left := sectionTitle(p.ctx.Theme, fmt.Sprintf("Customers (%d)", p.customers.Total()), lw, p.focus == focusCustomerList) +
 		"\n" + p.customers.View()
 	left = fitLines(left, lw, lh)
 	var right string
 	if p.detail {
 		right = p.detailView(rw, rh)
 	} else {
-		right = fitLines(sectionTitle(p.ctx.Theme, p.usageTitle(), rw, p.focus == focusUsage)+"\n"+p.usage.View(), rw, rh)
+		right = fitLines(sectionTitle(p.ctx.Theme, p.usageTitle(), rw, p.focus == focusUsageList)+"\n"+p.usage.View(), rw, rh)
 	}
 	if p.width >= sideBySide {
 		sep := strings.TrimSuffix(strings.Repeat("│\n", p.height), "\n")
@@ -438,11 +438,11 @@ func (p *customersPane) help() bindings {
 	sort := []key.Binding{g.SortNext, g.SortReverse}
 	var acts []key.Binding
 	switch {
-	case p.focus == focusCustomers && p.detail:
+	case p.focus == focusCustomerList && p.detail:
 		back := k.Back
 		back.SetHelp("esc", "close details")
 		acts = []key.Binding{back}
-	case p.focus == focusCustomers:
+	case p.focus == focusCustomerList:
 		open := k.Enter
 		open.SetHelp("enter", "aliases & schedules")
 		acts = []key.Binding{open}

@@ -428,7 +428,7 @@ func (g *Grid) View() string {
 		g.layout()
 	}
 	var b strings.Builder
-	b.Grow((g.width + 1) * g.height)
+	b.Grow(max((g.width+1)*g.height, 0))
 	b.WriteString(g.header())
 	end := min(g.top+g.bodyHeight(), len(g.view))
 	for vi := g.top; vi < end; vi++ {

@@ -117,7 +117,7 @@ func (p *viewsPane) entry(i int, focused bool) []string {
 			invoices++
 		}
 	}
-	lines = append(lines, muted.Render(truncateLine(fmt.Sprintf("  %s · %d invoice%s", v.Label, invoices, plural(invoices)), w)))
+	lines = append(lines, muted.Render(truncateLine(fmt.Sprintf("  %s · %d invoice%s", v.Label, invoices, pluralS(invoices)), w)))
 	for _, t := range v.Totals {
 		lines = append(lines, muted.Render(fmt.Sprintf("%*s", min(w, 2+len(money(t.Total, t.Currency))), money(t.Total, t.Currency))))
 	}
@@ -166,11 +166,4 @@ func (p *viewsPane) FullHelp() [][]key.Binding {
 		{k.NextPane, k.PrevPane, k.Reload},
 		{k.RecalcView, k.RenameView, k.DeleteView},
 	}
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

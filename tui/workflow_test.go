@@ -298,7 +298,9 @@ func TestViewFromGrid(t *testing.T) {
 		{"status and flags", "status:draft flags:big", -1, false, func(v ledger.View) bool {
 			return len(v.Status) == 1 && v.Status[0] == "draft" && len(v.Flags) == 1 && v.Flags[0] == ledger.FlagSignificant
 		}, ""},
-		{"change percent", "Δ%>=20", -1, false, func(v ledger.View) bool { return v.ChangedPercent != nil && v.ChangedPercent.Equal(decimal.NewFromInt(20)) }, ""},
+		{"change percent", "Δ%>=20", -1, false, func(v ledger.View) bool {
+			return v.ChangedPercent != nil && v.ChangedPercent.Equal(decimal.NewFromInt(20))
+		}, ""},
 		{"sort descending by Δ%", "", 7, true, func(v ledger.View) bool { return v.Sort == "-delta%" }, ""},
 		{"negation cannot be saved", "-status:sent", -1, false, nil, "cannot exclude"},
 		{"two customer words", "acme globex", -1, false, nil, "one customer text"},
