@@ -36,21 +36,22 @@ func TestCreditNoteDocument(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		out  string
+		out  func(t *testing.T) string
 	}{
-		{"text", text.String()},
-		{"pdf", pdfText(t, pdf, false)},
+		{"text", func(*testing.T) string { return text.String() }},
+		{"pdf", func(t *testing.T) string { return pdfText(t, pdf, false) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			out := tc.out(t)
 			for _, want := range []string{"CREDIT NOTE", "CN-2026-000001", "Credits invoice", cn.Credits,
 				"This credit note cancels invoice " + cn.Credits + " in full", cn.Money(cn.Total)} {
-				if !strings.Contains(tc.out, want) {
-					t.Errorf("lacks %q:\n%s", want, tc.out)
+				if !strings.Contains(out, want) {
+					t.Errorf("lacks %q:\n%s", want, out)
 				}
 			}
 			for _, never := range []string{"Due date", "Please pay", "INVOICE "} {
-				if strings.Contains(tc.out, never) {
-					t.Errorf("a credit note shows %q:\n%s", never, tc.out)
+				if strings.Contains(out, never) {
+					t.Errorf("a credit note shows %q:\n%s", never, out)
 				}
 			}
 		})
