@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -210,29 +209,46 @@ func moveInvoiceAside(tx *bolt.Tx, inv *Invoice) error {
 	return tx.Bucket(bucketInvoiceNumbers).Put([]byte(inv.Number), []byte(newID))
 }
 
-// settleOutbox points the voided invoice's outbox item at its new id; an
-// item still waiting to go out is stopped, so a void invoice is never
-// mailed.
+// settleOutbox points the voided invoice's outbox items (found by its old
+// id and its number) at its new id; an item still waiting to go out is
+// stopped, so a void invoice is never mailed. An item in doubt stays in
+// doubt: only the user knows whether it went out (ResolveUnknown refuses to
+// resend it).
 func (b *Book) settleOutbox(tx *bolt.Tx, oldID string, inv *Invoice) error {
 	idx := tx.Bucket(bucketOutboxByInvoice)
-	v := idx.Get([]byte(oldID))
-	if v == nil {
-		return nil
+	if idx.Get([]byte(oldID)) == nil {
+		return nil // never queued
 	}
-	seq := binary.BigEndian.Uint64(v)
 	if err := idx.Delete([]byte(oldID)); err != nil {
 		return err
 	}
-	item, err := getOutboxItem(tx, seq)
+	var items []OutboxItem
+	err := tx.Bucket(bucketOutbox).ForEach(func(k, v []byte) error {
+		var item OutboxItem
+		if err := json.Unmarshal(v, &item); err != nil {
+			return fmt.Errorf("outbox item %x: %w", k, err)
+		}
+		if item.InvoiceID == oldID && item.Number == inv.Number {
+			items = append(items, item)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	item.InvoiceID = inv.ID
-	if item.Status == OutboxQueued {
-		item.Status = OutboxFailed
-		item.LastError = "not sent: the invoice was voided by credit note " + inv.CreditNote
+	// In sequence order, so the index ends on the latest item, as QueueSend
+	// left it.
+	for _, item := range items {
+		item.InvoiceID = inv.ID
+		if item.Status == OutboxQueued {
+			item.Status = OutboxFailed
+			item.LastError = "not sent: the invoice was voided by credit note " + inv.CreditNote
+		}
+		if err := putOutboxItem(tx, &item); err != nil {
+			return err
+		}
 	}
-	return putOutboxItem(tx, &item)
+	return nil
 }
 
 // lateUsageBilledBy names the issued, not void invoice of the same schedule

@@ -345,3 +345,33 @@ func editCreditNote(tx *bolt.Tx, edit func(*CreditNote)) error {
 	}
 	return tx.Bucket(bucketCreditNotes).Put([]byte(cn.Number), v)
 }
+
+// A mail in doubt when its invoice is voided stays in doubt, and is never
+// resent; resolving it as sent is still possible.
+func TestVoidLeavesAMailInDoubtToTheUser(t *testing.T) {
+	b, _ := issuedBook(t)
+	if res, err := b.QueueSend([]string{"INV-2026-000001"}); err != nil || !res[0].Queued {
+		t.Fatalf("queue: %+v %v", res, err)
+	}
+	crash := func(context.Context, OutboxItem) error { panic("killed") }
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = b.Deliver(context.Background(), crash, isTemporary)
+	}()
+	if _, err := b.Deliver(context.Background(), crash, isTemporary); err != nil {
+		t.Fatal(err) // marks the item found sending as unknown; sends nothing
+	}
+	if _, err := b.Void([]string{"INV-2026-000001"}, "wrong customer"); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := b.Outbox()
+	if len(items) != 1 || items[0].Status != OutboxUnknown || items[0].InvoiceID != "acme-2026:2026-04~INV-2026-000001" {
+		t.Fatalf("outbox after void: %+v", items)
+	}
+	if err := b.ResolveUnknown(items[0].Seq, false); !errors.Is(err, ErrWrongStatus) {
+		t.Errorf("resend of a void invoice: %v", err)
+	}
+	if err := b.ResolveUnknown(items[0].Seq, true); err != nil {
+		t.Errorf("resolving it as sent: %v", err)
+	}
+}
