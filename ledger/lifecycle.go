@@ -15,7 +15,7 @@ import (
 var (
 	// ErrWrongStatus: the invoice's status does not allow the change (a
 	// draft cannot be paid or voided, a void invoice cannot be paid).
-	ErrWrongStatus = errors.New("not allowed in the invoice's status")
+	ErrWrongStatus = errors.New("the invoice's status does not allow it")
 	// ErrLateUsageBilled: the invoice's late usage was billed on another
 	// issued invoice, which must be voided first (else the replacement
 	// would bill that usage a second time).
@@ -63,11 +63,11 @@ func (b *Book) MarkPaid(ids []string, date pricing.Date) ([]StatusResult, error)
 				r.Reason = "already paid on " + inv.PaidDate.String()
 				return nil
 			case InvoiceDraft:
-				r.Err = fmt.Errorf("invoice %s is a draft, %w: issue it first (monthend issue %s)", inv.ID, ErrWrongStatus, inv.ID)
+				r.Err = fmt.Errorf("invoice %s is a draft (%w): issue it first (monthend issue %s)", inv.ID, ErrWrongStatus, inv.ID)
 				r.Reason = r.Err.Error()
 				return nil
 			default:
-				r.Err = fmt.Errorf("invoice %s is void (credit note %s), %w: a void invoice is never paid; its replacement is", inv.Number, inv.CreditNote, ErrWrongStatus)
+				r.Err = fmt.Errorf("invoice %s is void, cancelled by credit note %s (%w): a payment belongs to its replacement (monthend invoices list --period %s)", inv.Number, inv.CreditNote, ErrWrongStatus, inv.Period.Label)
 				r.Reason = r.Err.Error()
 				return nil
 			}
@@ -78,7 +78,7 @@ func (b *Book) MarkPaid(ids []string, date pricing.Date) ([]StatusResult, error)
 				}
 			}
 			if paid.Before(inv.IssueDate) {
-				r.Err = fmt.Errorf("invoice %s: paid date %s is before its issue date %s: %w; give --date", inv.Number, paid, inv.IssueDate, ErrInvalid)
+				r.Err = fmt.Errorf("invoice %s: paid date %s is before its issue date %s (%w): give --date on or after %s", inv.Number, paid, inv.IssueDate, ErrInvalid, inv.IssueDate)
 				r.Reason = r.Err.Error()
 				return nil
 			}
@@ -139,7 +139,7 @@ func (b *Book) Void(ids []string, reason string) ([]StatusResult, error) {
 				r.Reason = "already void (credit note " + inv.CreditNote + ")"
 				return nil
 			default:
-				r.Err = fmt.Errorf("invoice %s is a draft, %w: a draft has no number and changes with every recalc; change its schedule or usage instead", inv.ID, ErrWrongStatus)
+				r.Err = fmt.Errorf("invoice %s is a draft (%w): a draft has no number and follows its schedule and usage at every recalc; correct those instead", inv.ID, ErrWrongStatus)
 				r.Reason = r.Err.Error()
 				return nil
 			}
