@@ -123,7 +123,7 @@ func TestMonthEndEndToEnd(t *testing.T) {
 		t.Fatal("the demo left no drafts last month")
 	}
 	last := drafts[0].Period.Label
-	issuedMonth := monthBefore(t, last)      // issued and sent by the demo
+	issuedMonth := monthBefore(t, last)       // issued and sent by the demo
 	usageMonth := monthBefore(t, issuedMonth) // its usage, billed in arrears
 	periods := []string{usageMonth, issuedMonth, last}
 
