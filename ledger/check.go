@@ -20,7 +20,9 @@ import (
 //   - every event decodes, is attributed exactly when its alias is mapped, to
 //     that alias's customer, on its day in the customer's time zone, and is
 //     listed in the usage index or the unattributed list (and nothing else is);
-//   - the rollups and distinct-value counts equal a recount of the raw events.
+//   - the rollups and distinct-value counts equal a recount of the raw events;
+//   - invoices and credit notes reconcile and are numbered without gaps
+//     (checkBilling).
 //
 // progress, if not nil, is called with the number of events checked.
 func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, error) {
@@ -212,6 +214,7 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		for k, w := range wantUniq {
 			breach("distinct value %q missing (recount %d)", k, w)
 		}
+		checkBilling(tx, breach)
 		return nil
 	})
 	return breaches, err

@@ -53,6 +53,8 @@ type Invoice struct {
 	Number          string           `json:"number,omitempty"`
 	IssueDate       pricing.Date     `json:"issue_date,omitzero"`
 	DueDate         pricing.Date     `json:"due_date,omitzero"`
+	PaidDate        pricing.Date     `json:"paid_date,omitzero"`    // when the customer paid (status paid, or void after paid)
+	CreditNote      string           `json:"credit_note,omitempty"` // the number of the credit note that voided it
 	Currency        pricing.Currency `json:"currency"`
 	Figures
 	Readings []pricing.Reading `json:"readings,omitempty"`

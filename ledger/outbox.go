@@ -280,6 +280,12 @@ func (b *Book) ResolveUnknown(seq uint64, sent bool) error {
 				}
 			}
 		} else {
+			if inv, found, err := getInvoice(tx, item.InvoiceID); err != nil {
+				return err
+			} else if found && inv.Status == InvoiceVoid {
+				return fmt.Errorf("outbox item %d: invoice %s was voided by credit note %s (%w): a void invoice is never resent; resolve the item as sent if it went out",
+					seq, inv.Number, inv.CreditNote, ErrWrongStatus)
+			}
 			item.Status, item.NextAttempt = OutboxQueued, time.Time{}
 		}
 		if err := putOutboxItem(tx, &item); err != nil {

@@ -37,6 +37,9 @@ var (
 	// The outbox (schema 4).
 	bucketOutbox          = []byte("outbox")            // 8-byte sequence → OutboxItem (JSON)
 	bucketOutboxByInvoice = []byte("outbox_by_invoice") // invoice id → sequence of its latest item
+
+	// Credit notes (schema 5).
+	bucketCreditNotes = []byte("credit_notes") // credit note number → CreditNote (JSON)
 )
 
 // unattributed: alias|SEQ → nothing.
@@ -56,7 +59,7 @@ var (
 
 // schemaVersion is the version this code writes. Each migration moves a book
 // from version i to i+1 and runs in its own transaction at Open.
-const schemaVersion = 4
+const schemaVersion = 5
 
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the first layout.
@@ -103,6 +106,12 @@ var migrations = []func(tx *bolt.Tx) error{
 			}
 		}
 		return nil
+	},
+	// 4 → 5: credit notes. Self-contained and idempotent, so it can be
+	// renumbered when branches merge.
+	func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketCreditNotes)
+		return err
 	},
 }
 

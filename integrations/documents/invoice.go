@@ -37,6 +37,21 @@ type Invoice struct {
 	// Notes are free paragraphs printed after the totals (e.g. reverse
 	// charge wording).
 	Notes []string
+	// Credits is the number of the invoice this document cancels. Set, the
+	// document is a credit note: titled "Credit note", its amounts are the
+	// invoice's negated, it has no due date and asks for no payment.
+	Credits string
+}
+
+// IsCreditNote says whether the document is a credit note.
+func (inv Invoice) IsCreditNote() bool { return inv.Credits != "" }
+
+// Title is what the document is: "Invoice" or "Credit note".
+func (inv Invoice) Title() string {
+	if inv.IsCreditNote() {
+		return "Credit note"
+	}
+	return "Invoice"
 }
 
 // Seller is the issuer of invoices, read from the settings file's `seller:`
@@ -150,7 +165,8 @@ func (inv Invoice) TaxGroups() []TaxGroup {
 	return groups
 }
 
-// FileName is the name of the invoice's PDF: "INV-2026-000123.pdf".
+// FileName is the name of the document's PDF: "INV-2026-000123.pdf",
+// "CN-2026-000007.pdf".
 func (inv Invoice) FileName() string { return inv.Number + ".pdf" }
 
 // Money formats an amount at the invoice currency's minor units with
@@ -173,7 +189,7 @@ func (inv Invoice) Check() error {
 	if strings.ContainsAny(inv.Number, "/\\\x00\r\n") {
 		return fmt.Errorf("invoice number %q: must not contain slashes or control characters (it names the PDF file)", inv.Number)
 	}
-	if inv.IssueDate.IsZero() || inv.DueDate.IsZero() {
+	if inv.IssueDate.IsZero() || (inv.DueDate.IsZero() && !inv.IsCreditNote()) {
 		return fmt.Errorf("invoice %s needs an issue date and a due date", inv.Number)
 	}
 	if inv.Currency.IsZero() {

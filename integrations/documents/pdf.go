@@ -55,7 +55,7 @@ func RenderPDF(inv Invoice) ([]byte, error) {
 		WithDefaultFont(&props.Font{Family: fontFamily, Style: fontstyle.Normal, Size: 9, Color: &props.BlackColor}).
 		WithPageNumber(props.PageNumber{Pattern: "Page {current} of {total}", Place: props.RightBottom, Size: 8, Color: grey}).
 		WithCompression(true).
-		WithTitle("Invoice "+inv.Number, true).
+		WithTitle(inv.Title()+" "+inv.Number, true).
 		WithAuthor(inv.Seller.LegalName, true).
 		WithCreator("monthend", false).
 		WithCreationDate(created).
@@ -101,7 +101,7 @@ func header(inv Invoice, logo []byte, ext extension.Type) []core.Row {
 		cols = append(cols, text.NewCol(8, inv.Seller.LegalName, name))
 	}
 	cols = append(cols, col.New(4).Add(
-		text.New("INVOICE", title),
+		text.New(strings.ToUpper(inv.Title()), title),
 		text.New(inv.Number, props.Text{Top: 8, Size: 10, Align: align.Right}),
 	))
 	return []core.Row{
@@ -147,6 +147,9 @@ func parties(inv Invoice) []core.Row {
 func facts(inv Invoice) []core.Row {
 	labels := []string{"Invoice number", "Issue date", "Due date", "Billing period", "Currency"}
 	values := []string{inv.Number, inv.IssueDate.String(), inv.DueDate.String(), inv.Period.String(), inv.Currency.Code()}
+	if inv.IsCreditNote() {
+		labels[0], labels[2], values[2] = "Credit note number", "Credits invoice", inv.Credits
+	}
 	sizes := []int{3, 2, 2, 4, 1}
 	var l, v []core.Col
 	for i := range labels {
@@ -214,7 +217,10 @@ func totalRows(inv Invoice) []core.Row {
 // closing is the payment instructions and the notes.
 func closing(inv Invoice) []core.Row {
 	var rows []core.Row
-	if len(inv.Seller.Payment) > 0 {
+	if inv.IsCreditNote() {
+		rows = append(rows, row.New(6), textRow("This credit note cancels invoice "+inv.Credits+" in full: "+
+			inv.Money(inv.Total)+" "+inv.Currency.Code()+"."))
+	} else if len(inv.Seller.Payment) > 0 {
 		rows = append(rows, row.New(6), text.NewAutoRow("Payment", strong))
 		text := "Please pay " + inv.Money(inv.Total) + " " + inv.Currency.Code() + " by " + inv.DueDate.String() + ", quoting " + inv.Number + "."
 		rows = append(rows, textRow(text))

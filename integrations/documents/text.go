@@ -21,7 +21,7 @@ func RenderText(w io.Writer, inv Invoice) error {
 	}
 	b := bufio.NewWriter(w)
 	t := textWriter{b: b}
-	t.line("INVOICE " + inv.Number)
+	t.line(strings.ToUpper(inv.Title()) + " " + inv.Number)
 	t.blank()
 	t.party("From", inv.Seller.LegalName, inv.Seller.Address, inv.Seller.TaxID)
 	t.blank()
@@ -34,6 +34,9 @@ func RenderText(w io.Writer, inv Invoice) error {
 		{"Period", inv.Period.String()},
 		{"Currency", inv.Currency.Code()},
 	}
+	if inv.IsCreditNote() {
+		facts[0][0], facts[2] = "Credit note no.", [2]string{"Credits invoice", inv.Credits}
+	}
 	for _, f := range facts {
 		if f[1] != "" {
 			t.line(pad(f[0], 16) + f[1])
@@ -41,7 +44,10 @@ func RenderText(w io.Writer, inv Invoice) error {
 	}
 	t.blank()
 	t.lines(inv)
-	if len(inv.Seller.Payment) > 0 {
+	if inv.IsCreditNote() {
+		t.blank()
+		t.line("This credit note cancels invoice " + inv.Credits + " in full.")
+	} else if len(inv.Seller.Payment) > 0 {
 		t.blank()
 		t.line("Payment")
 		for _, p := range inv.Seller.Payment {

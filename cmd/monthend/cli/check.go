@@ -13,7 +13,10 @@ func (a *app) checkCommand() *cobra.Command {
 		Short: "Verify the book's invariants",
 		Long: `check verifies the book: bbolt's page consistency; valid customers, metrics
 and aliases; every event attributed to its alias's customer on the right day
-and indexed; and daily rollups equal to a recount of the raw events. It
+and indexed; daily rollups equal to a recount of the raw events; every
+invoice's totals equal to the sums of its lines; invoice and credit-note
+numbers without gaps; each credit note negating its invoice exactly, and
+every void invoice credited by exactly one credit note. It
 prints every breach and exits 1 if there is any. It reads only, so it runs
 beside a running writer.`,
 		Example: "  monthend check",

@@ -112,11 +112,14 @@ func writeRecalcSummary(a *app, period string, results []ledger.RecalcResult) er
 func (a *app) invoicesCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "invoices",
-		Short: "List and show invoices",
+		Short: "List and show invoices; record payments; void with a credit note",
 		Example: `  monthend invoices list --period 2026-03
-  monthend invoices show acme-2026:2026-03`,
+  monthend invoices show acme-2026:2026-03
+  monthend invoices paid INV-2026-000123 --date 2026-04-18
+  monthend invoices void INV-2026-000123 --reason "wrong seat count"`,
 	}
-	cmd.AddCommand(a.invoicesListCommand(), a.invoicesShowCommand(), a.invoicesPDFCommand())
+	cmd.AddCommand(a.invoicesListCommand(), a.invoicesShowCommand(), a.invoicesPDFCommand(),
+		a.invoicesPaidCommand(), a.invoicesVoidCommand())
 	return cmd
 }
 
@@ -230,8 +233,19 @@ func (a *app) invoicesShowCommand() *cobra.Command {
 			if asJSON {
 				return writeJSON(a.stdout, inv)
 			}
-			fmt.Fprintf(a.stdout, "Invoice %s — customer %s, billing period %s, schedule %s v%d, %s\n\n",
+			fmt.Fprintf(a.stdout, "Invoice %s — customer %s, billing period %s, schedule %s v%d, %s\n",
 				inv.ID, inv.CustomerID, inv.Period.Label, inv.ScheduleID, inv.ScheduleVersion, inv.Status)
+			if inv.Number != "" {
+				fmt.Fprintf(a.stdout, "Number %s, issued %s, due %s", inv.Number, inv.IssueDate, inv.DueDate)
+				if !inv.PaidDate.IsZero() {
+					fmt.Fprintf(a.stdout, ", paid %s", inv.PaidDate)
+				}
+				if inv.CreditNote != "" {
+					fmt.Fprintf(a.stdout, "; voided by credit note %s (monthend credit-notes show %s)", inv.CreditNote, inv.CreditNote)
+				}
+				fmt.Fprintln(a.stdout)
+			}
+			fmt.Fprintln(a.stdout)
 			return writeInvoiceLines(a.stdout, inv.Currency, inv.Lines, inv.Subtotal, inv.Tax, inv.Total, true)
 		},
 	}

@@ -74,6 +74,7 @@ var subcommands = []func(*app) *cobra.Command{
 	(*app).recalcCommand,
 	(*app).invoicesCommand,
 	(*app).issueCommand,
+	(*app).creditNotesCommand,
 	(*app).viewsCommand,
 	(*app).sendCommand,
 	(*app).outboxCommand,
