@@ -18,7 +18,6 @@ type viewsPane struct {
 	ctx    *Context
 	views  []viewData
 	cur    int
-	top    int // first view drawn
 	width  int
 	height int
 }
