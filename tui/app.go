@@ -750,9 +750,9 @@ func (m *Model) View() string {
 	}
 	body = lipgloss.NewStyle().Height(bodyH).MaxHeight(bodyH).Render(body)
 	if m.showHelp {
-		body = overlay(m.helpBox(), m.width, bodyH)
+		body = overlay(m.helpBox(), body, m.width, bodyH)
 	} else if m.dialog != nil {
-		body = overlay(m.dialog.view(th, m.width, bodyH), m.width, bodyH)
+		body = overlay(m.dialog.view(th, m.width, bodyH), body, m.width, bodyH)
 	}
 	return strings.Join([]string{m.tabs(), body, m.statusLine(), m.helpLine()}, "\n")
 }
@@ -838,13 +838,48 @@ func (m *Model) helpLine() string {
 	return truncateLine(m.help.ShortHelpView(m.keyMap().ShortHelp()), m.width)
 }
 
-// helpBox is the "?" overlay, generated from the focused pane's key map.
+// helpBox is the "?" overlay, generated from the focused pane's key map:
+// each group of bindings is a column; columns wrap to fit the terminal.
 func (m *Model) helpBox() string {
-	h := m.help
-	h.ShowAll = true
-	body := m.ctx.Theme.Header.Render("Keys") + "\n\n" + h.FullHelpView(m.keyMap().FullHelp()) + "\n\n" +
-		m.ctx.Theme.Tone(ToneMuted).Render("filter: acme  status:draft  Δ%>20  total>=1000  -status:sent · any key closes")
-	return m.ctx.Theme.Dialog.Render(body)
+	th := m.ctx.Theme
+	var cols []string
+	for _, group := range m.keyMap().FullHelp() {
+		keyW := 0
+		for _, b := range group {
+			if b.Enabled() {
+				keyW = max(keyW, lipgloss.Width(b.Help().Key))
+			}
+		}
+		var lines []string
+		for _, b := range group {
+			if b.Enabled() {
+				h := b.Help()
+				lines = append(lines, th.Header.Render(h.Key)+strings.Repeat(" ", keyW-lipgloss.Width(h.Key)+1)+h.Desc)
+			}
+		}
+		if len(lines) > 0 {
+			cols = append(cols, strings.Join(lines, "\n"))
+		}
+	}
+	room := max(m.width-8, 20)
+	var rows []string
+	var row []string
+	rowW := 0
+	for _, c := range cols {
+		cw := lipgloss.Width(c) + 3
+		if rowW+cw > room && len(row) > 0 {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowW = nil, 0
+		}
+		row = append(row, lipgloss.NewStyle().PaddingRight(3).Render(c))
+		rowW += cw
+	}
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	body := th.Header.Render("Keys") + "\n\n" + strings.Join(rows, "\n\n") + "\n\n" +
+		th.Tone(ToneMuted).Render(truncateLine("filter: acme  status:draft  Δ%>20  total>=1000  -status:sent · any key closes", room))
+	return th.Dialog.Render(body)
 }
 
 // truncateLine cuts s (which may hold escape codes) to w cells.

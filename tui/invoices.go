@@ -264,6 +264,6 @@ func (p *gridPane) FullHelp() [][]key.Binding {
 	k := p.ctx.Keys
 	return append(k.Grid.FullHelp(),
 		[]key.Binding{k.Enter, k.Filter, k.Back, k.SaveView},
-		[]key.Binding{k.Recalc, k.RecalcView, k.Issue, k.Send, k.Reload},
+		[]key.Binding{k.Recalc, k.RecalcView, k.Issue, k.Send},
 	)
 }
