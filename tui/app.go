@@ -68,6 +68,7 @@ type Model struct {
 	loaded    bool
 	loadErr   error
 	customerN map[string]string
+	outboxOf  map[string]ledger.OutboxStatus
 	wantView  string
 
 	status     string
@@ -217,7 +218,7 @@ func (m *Model) applyLoad(msg bookLoadedMsg) {
 		m.status, m.statusTone = "could not read the book: "+msg.err.Error(), ToneNegative
 		return
 	}
-	m.customerN = msg.customers
+	m.customerN, m.outboxOf = msg.customers, msg.outbox
 	m.views.setViews(msg.views)
 	if m.wantView != "" {
 		if !m.views.selectName(m.wantView) {
@@ -233,7 +234,7 @@ func (m *Model) showView(i int) {
 	if i < 0 || i >= len(m.views.views) {
 		return
 	}
-	m.grid.setData(&m.views.views[i], m.customerN)
+	m.grid.setData(&m.views.views[i], m.customerN, m.outboxOf)
 	if m.detail != nil {
 		cur, ok := m.detail.current()
 		rows := m.grid.shown()
@@ -532,9 +533,11 @@ func (m *Model) confirmSend() tea.Cmd {
 	}
 	rows, hidden := m.targets()
 	var ids []string
-	var drafts, sent, other int
+	var drafts, sent, queued, other int
 	for _, r := range rows {
-		switch {
+		switch st := m.outboxOf[r.ID]; {
+		case r.Status == ledger.InvoiceIssued && (st == ledger.OutboxQueued || st == ledger.OutboxSending || st == ledger.OutboxUnknown):
+			queued++
 		case r.ID != "" && r.Status == ledger.InvoiceIssued:
 			ids = append(ids, r.ID)
 		case r.Status == ledger.InvoiceDraft:
@@ -551,6 +554,9 @@ func (m *Model) confirmSend() tea.Cmd {
 	}
 	if sent > 0 {
 		skipped = append(skipped, fmt.Sprintf("%d already sent", sent))
+	}
+	if queued > 0 {
+		skipped = append(skipped, fmt.Sprintf("%d already in the outbox (3 Outbox)", queued))
 	}
 	if other > 0 {
 		skipped = append(skipped, fmt.Sprintf("%d void or missing", other))

@@ -38,20 +38,30 @@ var flagLabels = map[string]string{
 
 // invoiceRow turns one month-over-month row into grid cells, once, when
 // the data arrives (never in View).
-func invoiceRow(r *ledger.InvoiceRow, customers map[string]string) Row {
+func invoiceRow(r *ledger.InvoiceRow, customers map[string]string, outbox map[string]ledger.OutboxStatus) Row {
 	name := customers[r.CustomerID]
 	if name == "" {
 		name = r.CustomerID
 	}
-	status := string(r.Status)
+	status, statusTone := string(r.Status), ToneNormal
 	if r.ID == "" {
 		status = "—"
+	}
+	if r.Status == ledger.InvoiceIssued {
+		switch outbox[r.ID] {
+		case ledger.OutboxQueued, ledger.OutboxSending:
+			status = string(outbox[r.ID]) // on its way to the customer
+		case ledger.OutboxFailed:
+			status, statusTone = "failed", ToneWarn
+		case ledger.OutboxUnknown:
+			status, statusTone = "in doubt", ToneWarn
+		}
 	}
 	row := Row{ID: rowID(r), Cells: make([]Cell, len(invoiceColumns))}
 	row.Cells[0] = Cell{Text: name}
 	row.Cells[1] = Cell{Text: r.Number, Tone: ToneMuted}
 	row.Cells[2] = Cell{Text: r.Period.Label, Tone: ToneMuted}
-	row.Cells[3] = Cell{Text: status}
+	row.Cells[3] = Cell{Text: status, Tone: statusTone}
 	if r.ID != "" {
 		row.Cells[4] = NumCell(money(r.Total, r.Currency), r.Total, ToneNormal)
 	} else {
@@ -119,6 +129,9 @@ type gridPane struct {
 	data  *viewData
 	byID  map[string]*ledger.InvoiceRow
 	input textinput.Model
+	outbox map[string]ledger.OutboxStatus // newest item per invoice
+	// filters remembers the "/" filter of each view, by name.
+	filters map[string]string
 	// filtering is true while the filter input has the keys; before is the
 	// filter to restore on esc; filterErr is shown under the input.
 	filtering bool
@@ -132,17 +145,25 @@ func newGridPane(ctx *Context) *gridPane {
 	in := textinput.New()
 	in.Prompt = "/"
 	in.Placeholder = "acme  status:draft  Δ%>20  -status:sent"
-	return &gridPane{ctx: ctx, grid: NewGrid(invoiceColumns, ctx.Theme, ctx.Keys.Grid), input: in, byID: map[string]*ledger.InvoiceRow{}}
+	return &gridPane{ctx: ctx, grid: NewGrid(invoiceColumns, ctx.Theme, ctx.Keys.Grid), input: in, byID: map[string]*ledger.InvoiceRow{}, filters: map[string]string{}}
 }
 
-// setData shows a view's rows, keeping marks, cursor and filter by row id.
-func (p *gridPane) setData(d *viewData, customers map[string]string) {
+// setData shows a view's rows, keeping marks and the cursor by row id.
+// Each view keeps its own "/" filter: switching views brings back the
+// filter last typed on that view (none at first).
+func (p *gridPane) setData(d *viewData, customers map[string]string, outbox map[string]ledger.OutboxStatus) {
+	p.outbox = outbox
+	if p.data != nil && p.data.View.Name != d.View.Name {
+		p.filters[p.data.View.Name] = p.grid.Filter()
+		_ = p.grid.SetFilter(p.filters[d.View.Name])
+		p.SetSize(p.width, p.height)
+	}
 	p.data = d
 	p.byID = make(map[string]*ledger.InvoiceRow, len(d.Rows))
 	rows := make([]Row, len(d.Rows))
 	for i := range d.Rows {
 		r := &d.Rows[i]
-		rows[i] = invoiceRow(r, customers)
+		rows[i] = invoiceRow(r, customers, outbox)
 		p.byID[rows[i].ID] = r
 	}
 	p.grid.SetRows(rows)

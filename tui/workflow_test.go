@@ -184,6 +184,15 @@ func TestSendQueuesIssued(t *testing.T) {
 	if queued != 1 {
 		t.Errorf("%d items queued, want 1", queued)
 	}
+	// The grid shows it on its way; sending it again is refused with why.
+	press(t, m, "esc")
+	if r, ok := m.grid.grid.Cursor(); !ok || r.Cells[3].Text != "queued" {
+		t.Errorf("status cell after queueing: %+v", r.Cells)
+	}
+	press(t, m, "S")
+	if m.dialog != nil || !strings.Contains(m.status, "1 already in the outbox") {
+		t.Errorf("second send: dialog %v, status %q", m.dialog != nil, m.status)
+	}
 }
 
 // Esc cancels a running recalculation between batches; what was written
