@@ -124,11 +124,11 @@ func changeTone(d decimal.Decimal) Tone {
 
 // gridPane is the invoice grid of the selected view, with the "/" filter.
 type gridPane struct {
-	ctx   *Context
-	grid  *Grid
-	data  *viewData
-	byID  map[string]*ledger.InvoiceRow
-	input textinput.Model
+	ctx    *Context
+	grid   *Grid
+	data   *viewData
+	byID   map[string]*ledger.InvoiceRow
+	input  textinput.Model
 	outbox map[string]ledger.OutboxStatus // newest item per invoice
 	// filters remembers the "/" filter of each view, by name.
 	filters map[string]string
