@@ -19,11 +19,11 @@ var invoiceColumns = []Column{
 	{Key: "number", Title: "Number", Width: 15, Priority: 5},
 	{Key: "period", Title: "Period", Width: 7, Priority: 6},
 	{Key: "status", Title: "Status", Width: 7, Priority: 2},
-	{Key: "total", Title: "Total", Width: 13, Flex: 1, Align: AlignRight, Numeric: true},
+	{Key: "total", Title: "Total", Width: 13, Align: AlignRight, Numeric: true},
 	{Key: "previous", Title: "Previous", Width: 11, Align: AlignRight, Numeric: true, Priority: 4},
 	{Key: "delta", Title: "Δ", Width: 11, Align: AlignRight, Numeric: true, Priority: 3},
 	{Key: "delta%", Title: "Δ%", Width: 7, Align: AlignRight, Numeric: true},
-	{Key: "flags", Title: "Flags", Width: 10, Flex: 1, Priority: 1},
+	{Key: "flags", Title: "Flags", Width: 10, Flex: 2, Priority: 1},
 }
 
 // flagLabels are the flags as the grid shows them (short, so they fit).
