@@ -85,25 +85,22 @@ func BenchmarkWorkstationMark5000(b *testing.B) {
 
 // A keystroke in the "/" filter: the filter is re-applied to every row.
 func BenchmarkWorkstationFilterKeystroke5000(b *testing.B) {
-	m := benchWorkstation(b, 5000)
-	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/")})
-	typed := []tea.KeyMsg{{Type: tea.KeyRunes, Runes: []rune("1")}, {Type: tea.KeyBackspace}}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		m.Update(typed[i%2])
-		_ = m.View()
-	}
+	benchAfter(b, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/")},
+		tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("1")}, tea.KeyMsg{Type: tea.KeyBackspace})
 }
 
 func BenchmarkWorkstationDetailStep5000(b *testing.B) {
+	benchAfter(b, tea.KeyMsg{Type: tea.KeyEnter}, tea.KeyMsg{Type: tea.KeyRight}, tea.KeyMsg{Type: tea.KeyLeft})
+}
+
+// benchAfter presses first (not timed), then times keys in turn.
+func benchAfter(b *testing.B, first tea.KeyMsg, keys ...tea.KeyMsg) {
 	m := benchWorkstation(b, 5000)
-	m.Update(tea.KeyMsg{Type: tea.KeyEnter})
-	steps := []tea.KeyMsg{{Type: tea.KeyRight}, {Type: tea.KeyLeft}}
+	m.Update(first)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		m.Update(steps[i%2])
+		m.Update(keys[i%len(keys)])
 		_ = m.View()
 	}
 }
