@@ -173,6 +173,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case jobTickMsg:
 		if m.job != nil && msg.id == m.job.id {
+			if m.job.reloadDue() {
+				return m, tea.Batch(m.job.tick(), m.reload())
+			}
 			return m, m.job.tick()
 		}
 		return m, nil
@@ -444,7 +447,9 @@ func (m *Model) recalcTargets() tea.Cmd {
 	if len(ids) == 0 {
 		return setStatus("nothing to recalculate: only drafts are recalculated (issued invoices never change)", ToneWarn)
 	}
-	return m.start(fmt.Sprintf("recalc %d invoice%s of %s", len(ids), pluralS(len(ids)), label), len(ids), recalcWork(m.ctx.Book, label, ids))
+	cmd := m.start(fmt.Sprintf("recalc %d invoice%s of %s", len(ids), pluralS(len(ids)), label), len(ids), recalcWork(m.ctx.Book, label, ids))
+	m.job.live = true
+	return cmd
 }
 
 // recalcView recalculates the selected view's period: like `monthend
@@ -460,7 +465,9 @@ func (m *Model) recalcView() tea.Cmd {
 	if !ok || v.Label == "" {
 		return setStatus("no view selected", ToneWarn)
 	}
-	return m.start("recalc "+v.Label+" (whole period)", 0, recalcWork(m.ctx.Book, v.Label, nil))
+	cmd := m.start("recalc "+v.Label+" (whole period)", 0, recalcWork(m.ctx.Book, v.Label, nil))
+	m.job.live = true
+	return cmd
 }
 
 // confirmIssue asks before issuing: how many, the totals per currency, and
