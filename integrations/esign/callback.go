@@ -146,3 +146,12 @@ func readJSONField(body io.Reader, contentType string) ([]byte, error) {
 	}
 	return payload, nil
 }
+
+// String describes the handler without its key.
+func (h CallbackHandler) String() string { return "esign.CallbackHandler{key: [redacted]}" }
+
+// GoString is String, for %#v.
+func (h CallbackHandler) GoString() string { return h.String() }
+
+// LogValue is String, for slog.
+func (h CallbackHandler) LogValue() slog.Value { return slog.StringValue(h.String()) }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -271,3 +272,15 @@ func stripURLError(err error) error {
 	}
 	return err
 }
+
+// String describes the client without its key: fmt does not call the
+// key's String for an unexported field, so the client says it itself.
+func (c Client) String() string {
+	return fmt.Sprintf("esign.Client{base_url: %s, test_mode: %v, key: [redacted]}", c.base, c.testMode)
+}
+
+// GoString is String, for %#v.
+func (c Client) GoString() string { return c.String() }
+
+// LogValue is String, for slog.
+func (c Client) LogValue() slog.Value { return slog.StringValue(c.String()) }
