@@ -343,3 +343,13 @@ func TestMadeEventsFollowTheSpec(t *testing.T) {
 		t.Error("an unknown event_type passed the schema")
 	}
 }
+
+// TestCallbackWithoutKeyRefusesAll: a handler set up without a key must
+// not accept events signed with the empty key.
+func TestCallbackWithoutKeyRefusesAll(t *testing.T) {
+	var rec recorder
+	w := post(t, NewCallbackHandler(APIKey{}, rec.store, nil), makeEvent(t, "", string(EventAllSigned), "1764000000", signedRequest(t)))
+	if w.Code != http.StatusUnauthorized || len(rec.events) != 0 {
+		t.Errorf("%d %q, %d events", w.Code, w.Body, len(rec.events))
+	}
+}
