@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 	bolt "go.etcd.io/bbolt"
@@ -279,12 +278,8 @@ func resolveLine(raw json.RawMessage, cur pricing.Currency, look QuoteLookup) (p
 
 var usageModels = []pricing.Model{pricing.PerUnit, pricing.GraduatedM, pricing.VolumeM, pricing.Package, pricing.Percentage}
 
-// addMonths is the same day n months later, clamped to the month's last
-// day (31 January + 1 month = 28 or 29 February).
-func addMonths(d pricing.Date, n int) pricing.Date {
-	last := pricing.NewDate(d.Year(), d.Month()+1+time.Month(n), 0)
-	return pricing.NewDate(last.Year(), last.Month(), min(d.Day(), last.Day()))
-}
+// addMonths is d.AddMonths(n): the end of a term of n months.
+func addMonths(d pricing.Date, n int) pricing.Date { return d.AddMonths(n) }
 
 // Doc is the quote's content as a quote file: every line spelled out in
 // full (with the product it came from), so an exported quote imports again
