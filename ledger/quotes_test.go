@@ -544,3 +544,33 @@ func mustRead(f *testing.F, path string) []byte {
 }
 
 func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// TestQuoteDocExamples parses the catalog and the quote printed in
+// docs/quotes.md, so the page cannot show a file monthend refuses.
+func TestQuoteDocExamples(t *testing.T) {
+	page := string(readFile(t, "../docs/quotes.md"))
+	block := func(name string) []byte {
+		t.Helper()
+		_, rest, ok := strings.Cut(page, "```yaml file="+name+"\n")
+		body, _, ok2 := strings.Cut(rest, "```")
+		if !ok || !ok2 {
+			t.Fatalf("docs/quotes.md has no %s block", name)
+		}
+		return []byte(body)
+	}
+	products, err := ParseCatalog("catalog.yaml", block("catalog.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBook(t)
+	if _, err := b.ImportProducts(products); err != nil {
+		t.Fatal(err)
+	}
+	c, err := b.ParseQuote("quote.yaml", block("quote.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Schedule.Phases) != 3 || c.Prospect == nil || c.Prospect.Name != "Contoso AG" {
+		t.Errorf("quote: %+v", c)
+	}
+}
