@@ -80,7 +80,8 @@ type PhaseFigures struct {
 // YearFigures is one contract year: the months [Start, End) counted from the
 // contract start, and the net amount of every invoice line whose service
 // starts in it (the annual recurring revenue of that year, usage at the
-// assumed volume included).
+// assumed volume included). Invoice-level lines of the invoice after the
+// end count in the last year, so the years add up to the TCV.
 type YearFigures struct {
 	Year       int // 1-based
 	Start, End Date
@@ -173,12 +174,14 @@ func contractYears(s *Schedule, invoices []Invoice) []YearFigures {
 	}
 	for _, inv := range invoices {
 		for _, l := range inv.Lines {
-			for i := range years {
-				if !l.ServiceStart.Before(years[i].Start) && l.ServiceStart.Before(years[i].End) {
-					years[i].Amount = years[i].Amount.Add(l.Amount)
-					break
-				}
+			// The invoice after the last period bills usage in arrears; its
+			// invoice-level lines (a minimum, a discount) are dated after the
+			// end and belong to the last year.
+			i := len(years) - 1
+			for i > 0 && l.ServiceStart.Before(years[i].Start) {
+				i--
 			}
+			years[i].Amount = years[i].Amount.Add(l.Amount)
 		}
 	}
 	return years

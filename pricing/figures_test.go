@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
 )
 
 // twoYearRamp: 1,000.00 a month in year 1 with API calls at 0.01, 1,100.00
@@ -164,4 +165,51 @@ func TestValidatePriceLine(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPropFiguresReconcile: for any schedule with an end, the figures are
+// sums of the invoices' lines, split without loss: contract years add up to
+// the TCV, and so do the phases' totals with the invoice-level lines.
+func TestPropFiguresReconcile(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		s, _ := genSchedule(rt)
+		if s.End.IsZero() {
+			s.End = s.Start.AddMonths(rapid.IntRange(1, 36).Draw(rt, "term"))
+			for len(s.Phases) > 1 && !s.Phases[len(s.Phases)-1].Start.Before(s.End) {
+				s.Phases = s.Phases[:len(s.Phases)-1]
+			}
+		}
+		if err := s.Validate(); err != nil {
+			rt.Skip(err)
+		}
+		usage := map[string]decimal.Decimal{"m1": genDecimal(rt, "m1", 5000, 0), "m2": genDecimal(rt, "m2", 5000, 1)}
+		f, err := QuoteFigures(s, usage)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		years, phases, invoiceLevel := decimal.Zero, decimal.Zero, decimal.Zero
+		for _, y := range f.Years {
+			years = years.Add(y.Amount)
+		}
+		for _, p := range f.Phases {
+			phases = phases.Add(p.Total)
+		}
+		for _, inv := range f.Invoices {
+			checkInvoice(t, inv)
+			for _, l := range inv.Lines {
+				if l.Phase == "" {
+					invoiceLevel = invoiceLevel.Add(l.Amount)
+				}
+			}
+		}
+		if !years.Equal(f.TCV) {
+			rt.Fatalf("years add to %s, TCV %s", years, f.TCV)
+		}
+		if !phases.Add(invoiceLevel).Equal(f.TCV) {
+			rt.Fatalf("phases %s + invoice-level %s ≠ TCV %s", phases, invoiceLevel, f.TCV)
+		}
+		if !f.ListTCV.Sub(f.Discount).Equal(f.TCV) {
+			rt.Fatalf("list %s − discount %s ≠ TCV %s", f.ListTCV, f.Discount, f.TCV)
+		}
+	})
 }
