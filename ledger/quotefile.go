@@ -234,6 +234,10 @@ func resolveLine(raw json.RawMessage, cur pricing.Currency, look QuoteLookup) (p
 				return pricing.PriceLine{}, "", fmt.Errorf("product %q has no %s price; give the line's model and prices", productID, cur)
 			}
 			base = pricing.PriceLine{Name: prod.Name}
+			for _, code := range sortedKeys(prod.Prices) {
+				base.Model, base.Metric = prod.Prices[code].Model, prod.Prices[code].Metric // what it measures, not its prices
+				break
+			}
 		}
 		if m, ok := fields["model"]; ok {
 			var model pricing.Model
