@@ -57,15 +57,26 @@ type QuoteLookup struct {
 
 // ParseQuote reads a quote file against the book's catalog and customers.
 func (b *Book) ParseQuote(name string, data []byte) (QuoteContent, error) {
+	look, err := b.QuoteLookup()
+	if err != nil {
+		return QuoteContent{}, err
+	}
+	return ParseQuote(name, data, look)
+}
+
+// QuoteLookup reads the catalog and the customers once, for parsing quotes
+// or for an editor that resolves and validates a QuoteDoc as the user types
+// (QuoteDoc.Content) without touching the book again.
+func (b *Book) QuoteLookup() (QuoteLookup, error) {
 	products := map[string]Product{}
 	customers := map[string]Customer{}
 	err := b.view(func(tx *bolt.Tx) error {
 		ps, err := allProducts(tx)
-		for _, p := range ps {
-			products[p.ID] = p
-		}
 		if err != nil {
 			return err
+		}
+		for _, p := range ps {
+			products[p.ID] = p
 		}
 		return tx.Bucket(bucketCustomers).ForEach(func(k, v []byte) error {
 			var c Customer
@@ -77,12 +88,12 @@ func (b *Book) ParseQuote(name string, data []byte) (QuoteContent, error) {
 		})
 	})
 	if err != nil {
-		return QuoteContent{}, err
+		return QuoteLookup{}, err
 	}
-	return ParseQuote(name, data, QuoteLookup{
+	return QuoteLookup{
 		Product:  func(id string) (Product, bool) { p, ok := products[id]; return p, ok },
 		Customer: func(id string) (Customer, bool) { c, ok := customers[id]; return c, ok },
-	})
+	}, nil
 }
 
 // ParseQuote reads a quote file (YAML or JSON) strictly, resolves its lines
