@@ -6,7 +6,7 @@ BIN         := bin/monthend
 STATICCHECK_VERSION := v0.8.2
 GOBIN       := $(shell $(GO) env GOPATH)/bin
 # Packages whose tests also run under the race detector (those that exist).
-RACE_PKGS   := $(foreach d,pricing ledger,$(if $(wildcard $(d)/*.go),./$(d)/...))
+RACE_PKGS   := $(foreach d,pricing ledger tui,$(if $(wildcard $(d)/*.go),./$(d)/...))
 BENCHTIME   ?= 1s
 
 .PHONY: build run test test-race vet bench fuzz lint clean
@@ -22,7 +22,7 @@ run: build
 	@test -f "$(DEMO_DB)" || ./$(BIN) --db "$(DEMO_DB)" demo
 	./$(BIN) --db "$(DEMO_DB)"
 
-## test: go vet, the whole suite, and the core packages again under -race
+## test: go vet, the whole suite, and the core packages and the workstation again under -race
 test: vet
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -race $(RACE_PKGS)

@@ -213,14 +213,7 @@ func (b *Book) ViewRows(v View, th Thresholds) ([]InvoiceRow, string, error) {
 			out = append(out, r)
 		}
 	}
-	key, desc, _ := sortKey(v.Sort)
-	slices.SortStableFunc(out, func(x, y InvoiceRow) int {
-		c := compareRows(&x, &y, key)
-		if desc {
-			return -c
-		}
-		return c
-	})
+	v.SortRows(out)
 	return out, label, nil
 }
 

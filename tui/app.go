@@ -68,6 +68,7 @@ type Model struct {
 	loaded    bool
 	loadErr   error
 	customerN map[string]string
+	outboxOf  map[string]ledger.OutboxStatus
 	wantView  string
 
 	status     string
@@ -172,6 +173,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case jobTickMsg:
 		if m.job != nil && msg.id == m.job.id {
+			if m.job.reloadDue() {
+				return m, tea.Batch(m.job.tick(), m.reload())
+			}
 			return m, m.job.tick()
 		}
 		return m, nil
@@ -217,7 +221,7 @@ func (m *Model) applyLoad(msg bookLoadedMsg) {
 		m.status, m.statusTone = "could not read the book: "+msg.err.Error(), ToneNegative
 		return
 	}
-	m.customerN = msg.customers
+	m.customerN, m.outboxOf = msg.customers, msg.outbox
 	m.views.setViews(msg.views)
 	if m.wantView != "" {
 		if !m.views.selectName(m.wantView) {
@@ -233,7 +237,7 @@ func (m *Model) showView(i int) {
 	if i < 0 || i >= len(m.views.views) {
 		return
 	}
-	m.grid.setData(&m.views.views[i], m.customerN)
+	m.grid.setData(&m.views.views[i], m.customerN, m.outboxOf)
 	if m.detail != nil {
 		cur, ok := m.detail.current()
 		rows := m.grid.shown()
@@ -443,7 +447,9 @@ func (m *Model) recalcTargets() tea.Cmd {
 	if len(ids) == 0 {
 		return setStatus("nothing to recalculate: only drafts are recalculated (issued invoices never change)", ToneWarn)
 	}
-	return m.start(fmt.Sprintf("recalc %d invoice%s of %s", len(ids), pluralS(len(ids)), label), len(ids), recalcWork(m.ctx.Book, label, ids))
+	cmd := m.start(fmt.Sprintf("recalc %d invoice%s of %s", len(ids), pluralS(len(ids)), label), len(ids), recalcWork(m.ctx.Book, label, ids))
+	m.job.live = true
+	return cmd
 }
 
 // recalcView recalculates the selected view's period: like `monthend
@@ -459,7 +465,9 @@ func (m *Model) recalcView() tea.Cmd {
 	if !ok || v.Label == "" {
 		return setStatus("no view selected", ToneWarn)
 	}
-	return m.start("recalc "+v.Label+" (whole period)", 0, recalcWork(m.ctx.Book, v.Label, nil))
+	cmd := m.start("recalc "+v.Label+" (whole period)", 0, recalcWork(m.ctx.Book, v.Label, nil))
+	m.job.live = true
+	return cmd
 }
 
 // confirmIssue asks before issuing: how many, the totals per currency, and
@@ -532,9 +540,11 @@ func (m *Model) confirmSend() tea.Cmd {
 	}
 	rows, hidden := m.targets()
 	var ids []string
-	var drafts, sent, other int
+	var drafts, sent, queued, other int
 	for _, r := range rows {
-		switch {
+		switch st := m.outboxOf[r.ID]; {
+		case r.Status == ledger.InvoiceIssued && (st == ledger.OutboxQueued || st == ledger.OutboxSending || st == ledger.OutboxUnknown):
+			queued++
 		case r.ID != "" && r.Status == ledger.InvoiceIssued:
 			ids = append(ids, r.ID)
 		case r.Status == ledger.InvoiceDraft:
@@ -551,6 +561,9 @@ func (m *Model) confirmSend() tea.Cmd {
 	}
 	if sent > 0 {
 		skipped = append(skipped, fmt.Sprintf("%d already sent", sent))
+	}
+	if queued > 0 {
+		skipped = append(skipped, fmt.Sprintf("%d already in the outbox (3 Outbox)", queued))
 	}
 	if other > 0 {
 		skipped = append(skipped, fmt.Sprintf("%d void or missing", other))
@@ -742,19 +755,66 @@ func (m *Model) View() string {
 	case m.detail != nil:
 		body = m.detail.View()
 	default:
-		vw := viewsWidth(m.width)
-		left := lipgloss.NewStyle().Width(vw).Height(bodyH).MaxHeight(bodyH).Render(m.views.render(m.focus == focusViews))
-		sep := th.Tone(ToneMuted).Render(strings.TrimSuffix(strings.Repeat("│\n", bodyH), "\n"))
-		right := lipgloss.NewStyle().Height(bodyH).MaxHeight(bodyH).Render(m.grid.View())
-		body = lipgloss.JoinHorizontal(lipgloss.Top, left, sep, right)
+		body = m.invoicesBody(bodyH)
 	}
-	body = lipgloss.NewStyle().Height(bodyH).MaxHeight(bodyH).Render(body)
+	body = exactLines(body, bodyH)
 	if m.showHelp {
-		body = overlay(m.helpBox(), m.width, bodyH)
+		body = overlay(m.helpBox(), body, m.width, bodyH)
 	} else if m.dialog != nil {
-		body = overlay(m.dialog.view(th, m.width, bodyH), m.width, bodyH)
+		body = overlay(m.dialog.view(th, m.width, bodyH), body, m.width, bodyH)
 	}
 	return strings.Join([]string{m.tabs(), body, m.statusLine(), m.helpLine()}, "\n")
+}
+
+// invoicesBody puts the views pane and the grid side by side. It is built
+// line by line rather than with lipgloss layout styles, which measure every
+// cell of every line on each frame (3–4 ms at 200×50; this is the hot path
+// of every key press). Only the short views-pane lines are measured; grid
+// lines come out of the grid at its exact width.
+func (m *Model) invoicesBody(bodyH int) string {
+	th := m.ctx.Theme
+	vw := viewsWidth(m.width)
+	left := strings.Split(m.views.render(m.focus == focusViews), "\n")
+	right := strings.Split(m.grid.View(), "\n")
+	sep := th.Tone(ToneMuted).Render("│")
+	var b strings.Builder
+	b.Grow((m.width + 16) * bodyH)
+	for i := range bodyH {
+		l := ""
+		if i < len(left) {
+			l = left[i]
+		}
+		lw := ansi.StringWidth(l)
+		if lw > vw {
+			l, lw = ansi.Truncate(l, vw, "…"), vw
+		}
+		b.WriteString(l)
+		b.WriteString(strings.Repeat(" ", vw-lw))
+		b.WriteString(sep)
+		if i < len(right) {
+			b.WriteString(right[i])
+		}
+		if i < bodyH-1 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// exactLines cuts or pads s to exactly h lines, without measuring widths.
+func exactLines(s string, h int) string {
+	n := strings.Count(s, "\n") + 1
+	switch {
+	case n > h:
+		i := 0
+		for range h {
+			i += strings.IndexByte(s[i:], '\n') + 1
+		}
+		return s[:i-1]
+	case n < h:
+		return s + strings.Repeat("\n", h-n)
+	}
+	return s
 }
 
 // tabs is the top line: the screens, the book and read-only state.
@@ -838,13 +898,48 @@ func (m *Model) helpLine() string {
 	return truncateLine(m.help.ShortHelpView(m.keyMap().ShortHelp()), m.width)
 }
 
-// helpBox is the "?" overlay, generated from the focused pane's key map.
+// helpBox is the "?" overlay, generated from the focused pane's key map:
+// each group of bindings is a column; columns wrap to fit the terminal.
 func (m *Model) helpBox() string {
-	h := m.help
-	h.ShowAll = true
-	body := m.ctx.Theme.Header.Render("Keys") + "\n\n" + h.FullHelpView(m.keyMap().FullHelp()) + "\n\n" +
-		m.ctx.Theme.Tone(ToneMuted).Render("filter: acme  status:draft  Δ%>20  total>=1000  -status:sent · any key closes")
-	return m.ctx.Theme.Dialog.Render(body)
+	th := m.ctx.Theme
+	var cols []string
+	for _, group := range m.keyMap().FullHelp() {
+		keyW := 0
+		for _, b := range group {
+			if b.Enabled() {
+				keyW = max(keyW, lipgloss.Width(b.Help().Key))
+			}
+		}
+		var lines []string
+		for _, b := range group {
+			if b.Enabled() {
+				h := b.Help()
+				lines = append(lines, th.Header.Render(h.Key)+strings.Repeat(" ", keyW-lipgloss.Width(h.Key)+1)+h.Desc)
+			}
+		}
+		if len(lines) > 0 {
+			cols = append(cols, strings.Join(lines, "\n"))
+		}
+	}
+	room := max(m.width-8, 20)
+	var rows []string
+	var row []string
+	rowW := 0
+	for _, c := range cols {
+		cw := lipgloss.Width(c) + 3
+		if rowW+cw > room && len(row) > 0 {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row, rowW = nil, 0
+		}
+		row = append(row, lipgloss.NewStyle().PaddingRight(3).Render(c))
+		rowW += cw
+	}
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	body := th.Header.Render("Keys") + "\n\n" + strings.Join(rows, "\n\n") + "\n\n" +
+		th.Tone(ToneMuted).Render(truncateLine("filter: acme  status:draft  Δ%>20  total>=1000  -status:sent · any key closes", room))
+	return th.Dialog.Render(body)
 }
 
 // truncateLine cuts s (which may hold escape codes) to w cells.

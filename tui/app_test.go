@@ -51,17 +51,23 @@ func demoBook(t *testing.T, readOnly bool) *ledger.Book {
 	}
 	t.Cleanup(func() {
 		if !readOnly {
-			breaches, err := b.Check(context.Background(), nil)
-			if err != nil {
-				t.Errorf("check: %v", err)
-			}
-			for _, br := range breaches {
-				t.Errorf("check: %s", br)
-			}
+			checkBook(t, b)
 		}
 		b.Close()
 	})
 	return b
+}
+
+// checkBook runs the book's invariant check and reports every breach.
+func checkBook(t *testing.T, b *ledger.Book) {
+	t.Helper()
+	breaches, err := b.Check(context.Background(), nil)
+	if err != nil {
+		t.Errorf("check: %v", err)
+	}
+	for _, br := range breaches {
+		t.Errorf("check: %s", br)
+	}
 }
 
 func copyFile(t *testing.T, from, to string) {

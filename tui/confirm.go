@@ -92,7 +92,22 @@ func (d *dialog) view(th *Theme, w, h int) string {
 	return th.Dialog.Width(boxW).Render(strings.Join(body, "\n"))
 }
 
-// overlay draws box centred over a w×h background.
-func overlay(box string, w, h int) string {
-	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+// overlay draws box centred over background (w×h), keeping the
+// background's lines above and below the box so the user still sees what
+// the dialog is about.
+func overlay(box, background string, w, h int) string {
+	boxLines := strings.Split(box, "\n")
+	bg := strings.Split(background, "\n")
+	for len(bg) < h {
+		bg = append(bg, "")
+	}
+	top := max((h-len(boxLines))/2, 0)
+	left := max((w-lipgloss.Width(boxLines[0]))/2, 0)
+	pad := strings.Repeat(" ", left)
+	for i, l := range boxLines {
+		if top+i < len(bg) {
+			bg[top+i] = pad + l
+		}
+	}
+	return strings.Join(bg[:h], "\n")
 }

@@ -33,7 +33,10 @@ type bookLoadedMsg struct {
 	seq       int
 	views     []viewData
 	customers map[string]string // id → name
-	err       error
+	// outbox is the newest outbox item's status per invoice id, so the grid
+	// can tell an issued invoice waiting in the outbox from one not queued.
+	outbox map[string]ledger.OutboxStatus
+	err    error
 }
 
 // loadBook reads the saved views and, once per period they name, the
@@ -41,7 +44,7 @@ type bookLoadedMsg struct {
 // in a tea.Cmd: on a big book it takes a while, and the screen stays live.
 func loadBook(book *ledger.Book, th ledger.Thresholds, seq int) tea.Cmd {
 	return func() tea.Msg {
-		msg := bookLoadedMsg{seq: seq, customers: map[string]string{}}
+		msg := bookLoadedMsg{seq: seq, customers: map[string]string{}, outbox: map[string]ledger.OutboxStatus{}}
 		views, err := book.Views()
 		if err != nil {
 			msg.err = err
@@ -54,6 +57,14 @@ func loadBook(book *ledger.Book, th ledger.Thresholds, seq int) tea.Cmd {
 		}
 		for _, c := range customers {
 			msg.customers[c.ID] = c.Name
+		}
+		items, err := book.Outbox()
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		for _, it := range items { // in queueing order: the newest wins
+			msg.outbox[it.InvoiceID] = it.Status
 		}
 		byPeriod := map[string][]ledger.InvoiceRow{}
 		for _, v := range views {

@@ -19,11 +19,11 @@ var invoiceColumns = []Column{
 	{Key: "number", Title: "Number", Width: 15, Priority: 5},
 	{Key: "period", Title: "Period", Width: 7, Priority: 6},
 	{Key: "status", Title: "Status", Width: 7, Priority: 2},
-	{Key: "total", Title: "Total", Width: 13, Flex: 1, Align: AlignRight, Numeric: true},
+	{Key: "total", Title: "Total", Width: 13, Align: AlignRight, Numeric: true},
 	{Key: "previous", Title: "Previous", Width: 11, Align: AlignRight, Numeric: true, Priority: 4},
 	{Key: "delta", Title: "Δ", Width: 11, Align: AlignRight, Numeric: true, Priority: 3},
 	{Key: "delta%", Title: "Δ%", Width: 7, Align: AlignRight, Numeric: true},
-	{Key: "flags", Title: "Flags", Width: 10, Flex: 1, Priority: 1},
+	{Key: "flags", Title: "Flags", Width: 10, Flex: 2, Priority: 1},
 }
 
 // flagLabels are the flags as the grid shows them (short, so they fit).
@@ -38,20 +38,30 @@ var flagLabels = map[string]string{
 
 // invoiceRow turns one month-over-month row into grid cells, once, when
 // the data arrives (never in View).
-func invoiceRow(r *ledger.InvoiceRow, customers map[string]string) Row {
+func invoiceRow(r *ledger.InvoiceRow, customers map[string]string, outbox map[string]ledger.OutboxStatus) Row {
 	name := customers[r.CustomerID]
 	if name == "" {
 		name = r.CustomerID
 	}
-	status := string(r.Status)
+	status, statusTone := string(r.Status), ToneNormal
 	if r.ID == "" {
 		status = "—"
+	}
+	if r.Status == ledger.InvoiceIssued {
+		switch outbox[r.ID] {
+		case ledger.OutboxQueued, ledger.OutboxSending:
+			status = string(outbox[r.ID]) // on its way to the customer
+		case ledger.OutboxFailed:
+			status, statusTone = "failed", ToneWarn
+		case ledger.OutboxUnknown:
+			status, statusTone = "in doubt", ToneWarn
+		}
 	}
 	row := Row{ID: rowID(r), Cells: make([]Cell, len(invoiceColumns))}
 	row.Cells[0] = Cell{Text: name}
 	row.Cells[1] = Cell{Text: r.Number, Tone: ToneMuted}
 	row.Cells[2] = Cell{Text: r.Period.Label, Tone: ToneMuted}
-	row.Cells[3] = Cell{Text: status}
+	row.Cells[3] = Cell{Text: status, Tone: statusTone}
 	if r.ID != "" {
 		row.Cells[4] = NumCell(money(r.Total, r.Currency), r.Total, ToneNormal)
 	} else {
@@ -114,11 +124,14 @@ func changeTone(d decimal.Decimal) Tone {
 
 // gridPane is the invoice grid of the selected view, with the "/" filter.
 type gridPane struct {
-	ctx   *Context
-	grid  *Grid
-	data  *viewData
-	byID  map[string]*ledger.InvoiceRow
-	input textinput.Model
+	ctx    *Context
+	grid   *Grid
+	data   *viewData
+	byID   map[string]*ledger.InvoiceRow
+	input  textinput.Model
+	outbox map[string]ledger.OutboxStatus // newest item per invoice
+	// filters remembers the "/" filter of each view, by name.
+	filters map[string]string
 	// filtering is true while the filter input has the keys; before is the
 	// filter to restore on esc; filterErr is shown under the input.
 	filtering bool
@@ -132,17 +145,25 @@ func newGridPane(ctx *Context) *gridPane {
 	in := textinput.New()
 	in.Prompt = "/"
 	in.Placeholder = "acme  status:draft  Δ%>20  -status:sent"
-	return &gridPane{ctx: ctx, grid: NewGrid(invoiceColumns, ctx.Theme, ctx.Keys.Grid), input: in, byID: map[string]*ledger.InvoiceRow{}}
+	return &gridPane{ctx: ctx, grid: NewGrid(invoiceColumns, ctx.Theme, ctx.Keys.Grid), input: in, byID: map[string]*ledger.InvoiceRow{}, filters: map[string]string{}}
 }
 
-// setData shows a view's rows, keeping marks, cursor and filter by row id.
-func (p *gridPane) setData(d *viewData, customers map[string]string) {
+// setData shows a view's rows, keeping marks and the cursor by row id.
+// Each view keeps its own "/" filter: switching views brings back the
+// filter last typed on that view (none at first).
+func (p *gridPane) setData(d *viewData, customers map[string]string, outbox map[string]ledger.OutboxStatus) {
+	p.outbox = outbox
+	if p.data != nil && p.data.View.Name != d.View.Name {
+		p.filters[p.data.View.Name] = p.grid.Filter()
+		_ = p.grid.SetFilter(p.filters[d.View.Name])
+		p.SetSize(p.width, p.height)
+	}
 	p.data = d
 	p.byID = make(map[string]*ledger.InvoiceRow, len(d.Rows))
 	rows := make([]Row, len(d.Rows))
 	for i := range d.Rows {
 		r := &d.Rows[i]
-		rows[i] = invoiceRow(r, customers)
+		rows[i] = invoiceRow(r, customers, outbox)
 		p.byID[rows[i].ID] = r
 	}
 	p.grid.SetRows(rows)
@@ -264,6 +285,6 @@ func (p *gridPane) FullHelp() [][]key.Binding {
 	k := p.ctx.Keys
 	return append(k.Grid.FullHelp(),
 		[]key.Binding{k.Enter, k.Filter, k.Back, k.SaveView},
-		[]key.Binding{k.Recalc, k.RecalcView, k.Issue, k.Send, k.Reload},
+		[]key.Binding{k.Recalc, k.RecalcView, k.Issue, k.Send},
 	)
 }

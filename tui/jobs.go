@@ -26,6 +26,27 @@ type job struct {
 	done   atomic.Int64
 	total  atomic.Int64
 	result chan jobResult
+	// live: the grid reloads about once a second while the job runs, so
+	// results show as they are committed (recalc); ticks and shownDone
+	// belong to the root model's goroutine.
+	live      bool
+	ticks     int
+	shownDone int64
+}
+
+// reloadDue reports, on a tick, whether a live job committed more since
+// the grid last reloaded (at most once a second).
+func (j *job) reloadDue() bool {
+	j.ticks++
+	if !j.live || j.ticks%10 != 0 {
+		return false
+	}
+	done := j.done.Load()
+	if done == j.shownDone {
+		return false
+	}
+	j.shownDone = done
+	return true
 }
 
 // jobResult is what a finished job reports: a one-line summary for the

@@ -31,13 +31,7 @@ func openPaneBook(t *testing.T) *ledger.Book {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		breaches, err := b.Check(context.Background(), nil)
-		if err != nil {
-			t.Errorf("check: %v", err)
-		}
-		for _, br := range breaches {
-			t.Errorf("check: %s", br)
-		}
+		checkBook(t, b)
 		b.Close()
 	})
 	return b

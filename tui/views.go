@@ -18,7 +18,6 @@ type viewsPane struct {
 	ctx    *Context
 	views  []viewData
 	cur    int
-	top    int // first view drawn
 	width  int
 	height int
 }
@@ -117,7 +116,7 @@ func (p *viewsPane) entry(i int, focused bool) []string {
 			invoices++
 		}
 	}
-	lines = append(lines, muted.Render(truncateLine(fmt.Sprintf("  %s · %d invoice%s", v.Label, invoices, pluralS(invoices)), w)))
+	lines = append(lines, muted.Render(truncateLine(fmt.Sprintf("  %d invoice%s · %s", invoices, pluralS(invoices), v.Label), w)))
 	for _, t := range v.Totals {
 		lines = append(lines, muted.Render(fmt.Sprintf("%*s", min(w, 2+len(money(t.Total, t.Currency))), money(t.Total, t.Currency))))
 	}
@@ -163,7 +162,7 @@ func (p *viewsPane) FullHelp() [][]key.Binding {
 	k := p.ctx.Keys
 	return [][]key.Binding{
 		{k.Grid.Up, k.Grid.Down, k.Grid.Top, k.Grid.Bottom},
-		{k.NextPane, k.PrevPane, k.Reload},
+		{k.NextPane, k.PrevPane},
 		{k.RecalcView, k.RenameView, k.DeleteView},
 	}
 }

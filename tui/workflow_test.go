@@ -184,6 +184,15 @@ func TestSendQueuesIssued(t *testing.T) {
 	if queued != 1 {
 		t.Errorf("%d items queued, want 1", queued)
 	}
+	// The grid shows it on its way; sending it again is refused with why.
+	press(t, m, "esc")
+	if r, ok := m.grid.grid.Cursor(); !ok || r.Cells[3].Text != "queued" {
+		t.Errorf("status cell after queueing: %+v", r.Cells)
+	}
+	press(t, m, "S")
+	if m.dialog != nil || !strings.Contains(m.status, "1 already in the outbox") {
+		t.Errorf("second send: dialog %v, status %q", m.dialog != nil, m.status)
+	}
 }
 
 // Esc cancels a running recalculation between batches; what was written
@@ -321,5 +330,31 @@ func TestViewFromGrid(t *testing.T) {
 				t.Fatalf("%+v %v", v, err)
 			}
 		})
+	}
+}
+
+// A live job asks for a reload at most once a second (every tenth tick),
+// and only when it committed more since the last one.
+func TestLiveJobReloads(t *testing.T) {
+	j := &job{live: true}
+	due := 0
+	for i := 1; i <= 30; i++ {
+		if i == 5 || i == 25 {
+			j.done.Add(256) // a batch committed
+		}
+		if j.reloadDue() {
+			due++
+			if i%10 != 0 {
+				t.Errorf("reload on tick %d", i)
+			}
+		}
+	}
+	if due != 2 { // ticks 10 and 30; nothing new by tick 20
+		t.Errorf("%d reloads, want 2", due)
+	}
+	quiet := &job{ticks: 9} // the next tick is the tenth, with new work
+	quiet.done.Add(1)
+	if quiet.reloadDue() {
+		t.Error("a job that is not live never reloads")
 	}
 }

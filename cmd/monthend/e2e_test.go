@@ -1,0 +1,159 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWorkstationUnderTmux drives the real binary in a real terminal
+// (tmux): open the demo book, pick "Last month — drafts", filter, mark
+// three invoices, recalc, issue, send, confirm — then checks the book with
+// `monthend invoices list --json` and `monthend outbox list --json`.
+func TestWorkstationUnderTmux(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tmux is missing (.ci/run installs it)")
+		}
+		t.Skip("tmux not installed")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "monthend")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	db := filepath.Join(dir, "demo.db")
+	run := func(args ...string) []byte {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--db", db}, args...)...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("monthend %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	run("demo", "--customers", "12", "--months", "3", "--seed", "7")
+
+	sock := "monthend-e2e-" + filepath.Base(dir)
+	tmux := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("tmux", append([]string{"-L", sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	tmux("new-session", "-d", "-s", "e2e", "-x", "200", "-y", "35", "env", "NO_COLOR=1", bin, "--db", db)
+	t.Cleanup(func() { exec.Command("tmux", "-L", sock, "kill-server").Run() })
+	screen := func() string { return tmux("capture-pane", "-p", "-t", "e2e") }
+	waitFor := func(what string) string {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			s := screen()
+			if strings.Contains(s, what) {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%q never appeared; the screen:\n%s", what, s)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	keys := func(k ...string) { tmux(append([]string{"send-keys", "-t", "e2e"}, k...)...) }
+
+	waitFor(" rows")
+	// Pick the view from the views pane, then back to the grid.
+	keys("BTab", "g", "Tab")
+	waitFor("Last month — drafts ·")
+	keys("/")
+	keys("-l", "status:draft")
+	keys("Enter")
+	waitFor("filter: status:draft")
+	keys("Space", "Space", "Space")
+	s := waitFor("3 marked")
+	var marked []string // customer names on the marked rows
+	for _, line := range strings.Split(s, "\n") {
+		if i := strings.Index(line, "● "); i >= 0 {
+			f := strings.Fields(line[i+len("● "):])
+			marked = append(marked, strings.Join(f[:3], " "))
+		}
+	}
+	if len(marked) != 3 {
+		t.Fatalf("marked rows on screen: %q\n%s", marked, s)
+	}
+	keys("r")
+	waitFor("recalc 2026")
+	keys("i")
+	waitFor("Issue 3 invoices?")
+	keys("y")
+	waitFor("issued 3 of 3 invoices")
+	keys("Escape")
+	time.Sleep(100 * time.Millisecond)
+	// Ready to send is the next view; mark all it shows and send.
+	keys("BTab", "j", "Tab")
+	waitFor("Ready to send ·")
+	keys("C-a", "S")
+	waitFor("Send 3 invoices?")
+	keys("y")
+	waitFor("queued 3 of 3 invoices")
+	keys("Escape")
+	time.Sleep(100 * time.Millisecond) // ESC then q at once reads as alt+q
+	keys("q")
+	deadline := time.Now().Add(10 * time.Second)
+	for exec.Command("tmux", "-L", sock, "has-session", "-t", "e2e").Run() == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("q did not quit:\n%s", screen())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// The book agrees with the screen.
+	var customers []struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	if err := json.Unmarshal(run("customers", "list", "--json"), &customers); err != nil {
+		t.Fatal(err)
+	}
+	var items []struct {
+		InvoiceID string `json:"invoice_id"`
+		Number    string `json:"number"`
+		Status    string `json:"status"`
+	}
+	if err := json.Unmarshal(run("outbox", "list", "--json"), &items); err != nil {
+		t.Fatal(err)
+	}
+	var queuedCustomers []string
+	for _, it := range items {
+		if it.Status != "queued" {
+			continue
+		}
+		var inv struct {
+			CustomerID string `json:"customer_id"`
+			Status     string `json:"status"`
+		}
+		if err := json.Unmarshal(run("invoices", "show", it.InvoiceID, "--json"), &inv); err != nil {
+			t.Fatal(err)
+		}
+		if inv.Status != "issued" {
+			t.Errorf("%s is %s", it.InvoiceID, inv.Status)
+		}
+		for _, c := range customers {
+			if c.ID == inv.CustomerID {
+				queuedCustomers = append(queuedCustomers, c.Name)
+			}
+		}
+	}
+	slices.Sort(queuedCustomers)
+	slices.Sort(marked)
+	if fmt.Sprint(queuedCustomers) != fmt.Sprint(marked) {
+		t.Errorf("queued %v, marked on screen %v", queuedCustomers, marked)
+	}
+}
