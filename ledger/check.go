@@ -22,7 +22,9 @@ import (
 //     listed in the usage index or the unattributed list (and nothing else is);
 //   - the rollups and distinct-value counts equal a recount of the raw events;
 //   - invoices and credit notes reconcile and are numbered without gaps
-//     (checkBilling).
+//     (checkBilling);
+//   - products and quotes are valid, quote versions run 1…n, and an
+//     executed quote's schedule and customer exist (checkQuotes).
 //
 // progress, if not nil, is called with the number of events checked.
 func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, error) {
@@ -215,6 +217,7 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 			breach("distinct value %q missing (recount %d)", k, w)
 		}
 		checkBilling(tx, breach)
+		checkQuotes(tx, breach)
 		return nil
 	})
 	return breaches, err

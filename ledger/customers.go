@@ -107,24 +107,27 @@ func (b *Book) AddCustomer(c Customer) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	return b.update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketCustomers)
-		if bk.Get([]byte(c.ID)) != nil {
-			return fmt.Errorf("customer %s %w; pick another id", c.ID, ErrExists)
-		}
-		b.custCache.Clear()
-		if err := putJSON(bk, c.ID, c); err != nil {
-			return err
-		}
-		if err := b.audit(tx, "customer.add", "customer "+c.ID, "", c.summary()); err != nil {
-			return err
-		}
-		if owner := tx.Bucket(bucketAliases).Get([]byte(c.ID)); owner != nil {
-			return nil // the id is already someone else's alias; leave it
-		}
-		_, err := b.mapAlias(tx, c.ID, c.ID)
+	return b.update(func(tx *bolt.Tx) error { return b.addCustomer(tx, c) })
+}
+
+// addCustomer is AddCustomer inside tx; c must be valid.
+func (b *Book) addCustomer(tx *bolt.Tx, c Customer) error {
+	bk := tx.Bucket(bucketCustomers)
+	if bk.Get([]byte(c.ID)) != nil {
+		return fmt.Errorf("customer %s %w; pick another id", c.ID, ErrExists)
+	}
+	b.custCache.Clear()
+	if err := putJSON(bk, c.ID, c); err != nil {
 		return err
-	})
+	}
+	if err := b.audit(tx, "customer.add", "customer "+c.ID, "", c.summary()); err != nil {
+		return err
+	}
+	if owner := tx.Bucket(bucketAliases).Get([]byte(c.ID)); owner != nil {
+		return nil // the id is already someone else's alias; leave it
+	}
+	_, err := b.mapAlias(tx, c.ID, c.ID)
+	return err
 }
 
 // Customer returns the customer with id.

@@ -76,36 +76,43 @@ func (b *Book) SaveSchedule(id, customerID string, status ScheduleStatus, late L
 	}
 	var rec ScheduleRecord
 	err := b.update(func(tx *bolt.Tx) error {
-		c, err := getCustomer(tx, customerID)
-		if err != nil {
-			return err
-		}
-		if s.Currency != c.Currency {
-			return fmt.Errorf("%w: schedule %s bills in %s but customer %s is billed in %s", ErrInvalid, id, s.Currency, c.ID, c.Currency)
-		}
-		prev, found, err := latestSchedule(tx, id)
-		if err != nil {
-			return err
-		}
-		before := ""
-		if found {
-			if prev.CustomerID != customerID {
-				return fmt.Errorf("%w: schedule %s belongs to customer %s, not %s", ErrInvalid, id, prev.CustomerID, customerID)
-			}
-			before = fmt.Sprintf("v%d %s", prev.Version, prev.Status)
-		}
-		rec = ScheduleRecord{ID: id, CustomerID: customerID, Version: prev.Version + 1, Status: status,
-			LatePolicy: late, Schedule: s, CreatedAt: b.now().UTC()}
-		v, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketSchedules).Put(scheduleKey(id, rec.Version), v); err != nil {
-			return err
-		}
-		return b.audit(tx, "schedule.save", "schedule "+id, before, fmt.Sprintf("v%d %s", rec.Version, rec.Status))
+		var err error
+		rec, err = b.saveSchedule(tx, id, customerID, status, late, s)
+		return err
 	})
 	return rec, err
+}
+
+// saveSchedule is SaveSchedule inside tx, after its argument checks.
+func (b *Book) saveSchedule(tx *bolt.Tx, id, customerID string, status ScheduleStatus, late LatePolicy, s *pricing.Schedule) (ScheduleRecord, error) {
+	c, err := getCustomer(tx, customerID)
+	if err != nil {
+		return ScheduleRecord{}, err
+	}
+	if s.Currency != c.Currency {
+		return ScheduleRecord{}, fmt.Errorf("%w: schedule %s bills in %s but customer %s is billed in %s", ErrInvalid, id, s.Currency, c.ID, c.Currency)
+	}
+	prev, found, err := latestSchedule(tx, id)
+	if err != nil {
+		return ScheduleRecord{}, err
+	}
+	before := ""
+	if found {
+		if prev.CustomerID != customerID {
+			return ScheduleRecord{}, fmt.Errorf("%w: schedule %s belongs to customer %s, not %s", ErrInvalid, id, prev.CustomerID, customerID)
+		}
+		before = fmt.Sprintf("v%d %s", prev.Version, prev.Status)
+	}
+	rec := ScheduleRecord{ID: id, CustomerID: customerID, Version: prev.Version + 1, Status: status,
+		LatePolicy: late, Schedule: s, CreatedAt: b.now().UTC()}
+	v, err := json.Marshal(rec)
+	if err != nil {
+		return ScheduleRecord{}, err
+	}
+	if err := tx.Bucket(bucketSchedules).Put(scheduleKey(id, rec.Version), v); err != nil {
+		return ScheduleRecord{}, err
+	}
+	return rec, b.audit(tx, "schedule.save", "schedule "+id, before, fmt.Sprintf("v%d %s", rec.Version, rec.Status))
 }
 
 // latestSchedule reads the newest version of schedule id.

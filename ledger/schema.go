@@ -40,6 +40,11 @@ var (
 
 	// Credit notes (schema 5).
 	bucketCreditNotes = []byte("credit_notes") // credit note number → CreditNote (JSON)
+
+	// Products and quotes (schema 6).
+	bucketProducts  = []byte("products")   // product id → Product (JSON)
+	bucketQuotes    = []byte("quotes")     // quote id|4-byte version → Quote (JSON)
+	bucketQuoteDocs = []byte("quote_docs") // quote id|4-byte version → the signed PDF's bytes
 )
 
 // unattributed: alias|SEQ → nothing.
@@ -59,7 +64,7 @@ var (
 
 // schemaVersion is the version this code writes. Each migration moves a book
 // from version i to i+1 and runs in its own transaction at Open.
-const schemaVersion = 5
+const schemaVersion = 6
 
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the first layout.
@@ -112,6 +117,16 @@ var migrations = []func(tx *bolt.Tx) error{
 	func(tx *bolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketCreditNotes)
 		return err
+	},
+	// 5 → 6: the product catalog and quotes. Self-contained and idempotent,
+	// so it can be renumbered when branches merge.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketProducts, bucketQuotes, bucketQuoteDocs} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
 	},
 }
 

@@ -53,6 +53,13 @@ func (d Date) Equal(o Date) bool  { return d.t.Equal(o.t) }
 // AddDays returns the date n days later (earlier for negative n).
 func (d Date) AddDays(n int) Date { return Date{d.t.AddDate(0, 0, n)} }
 
+// AddMonths returns the same day n months later, clamped to the month's
+// last day: 31 January + 1 month is 28 (or 29) February. A term of n months
+// from d ends on d.AddMonths(n).
+func (d Date) AddMonths(n int) Date {
+	return anchorDate(d.Year(), d.Month(), n, d.Day())
+}
+
 // DaysUntil counts the days from d to o (negative if o is earlier).
 func (d Date) DaysUntil(o Date) int {
 	return int(o.t.Sub(d.t).Hours() / 24)

@@ -26,8 +26,35 @@ var ErrInvalidSchedule = errors.New("invalid schedule")
 // YAML numbers never pass through binary floating point: the YAML is turned into JSON
 // with every number's literal text kept, then decoded into decimals.
 func ParseSchedule(name string, data []byte) (*Schedule, error) {
+	var s Schedule
+	if err := DecodeDocument(name, data, &s, scheduleDoc); err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w%s", name, ErrInvalidSchedule, ListProblems(err, "docs/schedule-format.md"))
+	}
+	return &s, nil
+}
+
+// DocKind names a kind of document for DecodeDocument's messages: what one
+// file holds and the page that documents its fields.
+type DocKind struct {
+	What string // "schedule", "quote"
+	Ref  string // "docs/schedule-format.md"
+}
+
+var scheduleDoc = DocKind{What: "schedule", Ref: "docs/schedule-format.md"}
+
+// DecodeDocument reads one JSON or YAML document into v, strictly: unknown
+// fields are errors, a second document is an error, and YAML numbers keep
+// their literal text (they never pass through float64). name is the file
+// name: ".json" means JSON, ".yaml"/".yml" YAML, anything else is sniffed
+// (a document starting with '{' is JSON). Errors name the file and, where
+// they can, the place in the document. Other documents in the schedule
+// format's style (product catalogs, quotes) decode through it.
+func DecodeDocument(name string, data []byte, v any, kind DocKind) error {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, fmt.Errorf("%s: the document is empty", name)
+		return fmt.Errorf("%s: the document is empty", name)
 	}
 	isJSON := false
 	switch strings.ToLower(filepath.Ext(name)) {
@@ -38,38 +65,42 @@ func ParseSchedule(name string, data []byte) (*Schedule, error) {
 		isJSON = bytes.TrimSpace(data)[0] == '{'
 	}
 	if !isJSON {
-		converted, err := yamlToJSON(data)
+		converted, err := yamlToJSON(data, kind.What)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		data = converted
 	}
-	var s Schedule
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, describeDecodeError(err, data))
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%s: %w", name, describeDecodeError(err, data, kind.Ref))
 	}
 	if dec.More() {
-		return nil, fmt.Errorf("%s: more than one document; a file holds one schedule", name)
+		return fmt.Errorf("%s: more than one document; a file holds one %s", name, kind.What)
 	}
-	if err := s.Validate(); err != nil {
-		var many interface{ Unwrap() []error }
-		if errors.As(err, &many) && len(many.Unwrap()) > 1 {
-			var b strings.Builder
-			for _, e := range many.Unwrap() {
-				b.WriteString("\n  - ")
-				b.WriteString(e.Error())
-			}
-			return nil, fmt.Errorf("%s: %w, %d problems (see docs/schedule-format.md):%s", name, ErrInvalidSchedule, len(many.Unwrap()), b.String())
+	return nil
+}
+
+// ListProblems formats a validation error for a message: ": the problem"
+// for one, ", N problems (see ref):" and one indented line each for several
+// (errors.Join's list).
+func ListProblems(err error, ref string) string {
+	var many interface{ Unwrap() []error }
+	if errors.As(err, &many) && len(many.Unwrap()) > 1 {
+		var b strings.Builder
+		fmt.Fprintf(&b, ", %d problems (see %s):", len(many.Unwrap()), ref)
+		for _, e := range many.Unwrap() {
+			b.WriteString("\n  - ")
+			b.WriteString(e.Error())
 		}
-		return nil, fmt.Errorf("%s: %w: %v", name, ErrInvalidSchedule, err)
+		return b.String()
 	}
-	return &s, nil
+	return ": " + err.Error()
 }
 
 // describeDecodeError turns encoding/json's errors into the user's terms.
-func describeDecodeError(err error, data []byte) error {
+func describeDecodeError(err error, data []byte, ref string) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
 	switch {
@@ -83,7 +114,7 @@ func describeDecodeError(err error, data []byte) error {
 		line := 1 + bytes.Count(data[:min(int(syntaxErr.Offset), len(data))], []byte("\n"))
 		return fmt.Errorf("line %d: %v", line, syntaxErr)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Errorf("unknown field %s (see docs/schedule-format.md for the fields)", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return fmt.Errorf("unknown field %s (see %s for the fields)", strings.TrimPrefix(err.Error(), "json: unknown field "), ref)
 	}
 	// Errors from UnmarshalText/UnmarshalJSON (dates, currencies, decimals)
 	// come wrapped without a field; say what they are.
@@ -111,7 +142,7 @@ func friendlyType(t string) string {
 
 // yamlToJSON converts a YAML document to JSON, keeping scalars' literal
 // text: numbers stay exact, dates stay YYYY-MM-DD strings.
-func yamlToJSON(data []byte) ([]byte, error) {
+func yamlToJSON(data []byte, what string) ([]byte, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil && err != io.EOF {
@@ -128,7 +159,7 @@ func yamlToJSON(data []byte) ([]byte, error) {
 	case err != nil:
 		return nil, fmt.Errorf("not valid YAML: %w", err)
 	case len(next.Content) > 0 && next.Content[0].ShortTag() != "!!null":
-		return nil, fmt.Errorf("line %d: more than one document; a file holds one schedule", next.Content[0].Line)
+		return nil, fmt.Errorf("line %d: more than one document; a file holds one %s", next.Content[0].Line, what)
 	}
 	var b bytes.Buffer
 	if err := writeJSON(&b, doc.Content[0], 0); err != nil {

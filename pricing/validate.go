@@ -99,13 +99,7 @@ const (
 // numbers checks that every number in the schedule is of a sane size.
 func (v *validator) numbers() {
 	s := v.s
-	check := func(place string, d decimal.Decimal) {
-		if d.Exponent() < -maxFractionDigits {
-			v.add(place, "a number with more than %d decimal places", maxFractionDigits)
-		} else if int64(d.NumDigits())+int64(d.Exponent()) > maxIntegerDigits {
-			v.add(place, "a number with more than %d digits before the decimal point", maxIntegerDigits)
-		}
-	}
+	check := v.sizeCheck
 	check("tax_rate", s.TaxRate)
 	check("invoice_minimum", s.InvoiceMinimum)
 	checkDiscounts := func(place string, ds []Discount) {
@@ -125,29 +119,68 @@ func (v *validator) numbers() {
 		if ph.Minimum != nil {
 			check(fmt.Sprintf("phase %q minimum", ph.Name), ph.Minimum.Amount)
 		}
-		for _, l := range ph.Lines {
-			place := fmt.Sprintf("phase %q, line %q", ph.Name, l.Name)
-			for _, n := range []decimal.Decimal{l.Price, l.Percent, l.FixedFee, l.Minimum} {
-				check(place, n)
-			}
-			if l.TaxRate != nil {
-				check(place+", tax_rate", *l.TaxRate)
-			}
-			if l.Package != nil {
-				for _, n := range []decimal.Decimal{l.Package.Size, l.Package.Price, l.Package.FreeUnits} {
-					check(place+", package", n)
-				}
-			}
-			for _, t := range l.Tiers {
-				check(place+", tier unit_price", t.UnitPrice)
-				check(place+", tier flat_fee", t.FlatFee)
-				if t.UpTo != nil {
-					check(place+", tier up_to", *t.UpTo)
-				}
-			}
-			checkDiscounts(place+", discount", l.Discounts)
+		for j := range ph.Lines {
+			l := &ph.Lines[j]
+			v.lineNumbers(fmt.Sprintf("phase %q, line %q", ph.Name, l.Name), l)
 		}
 	}
+}
+
+// sizeCheck reports a number of absurd size at place.
+func (v *validator) sizeCheck(place string, d decimal.Decimal) {
+	if d.Exponent() < -maxFractionDigits {
+		v.add(place, "a number with more than %d decimal places", maxFractionDigits)
+	} else if int64(d.NumDigits())+int64(d.Exponent()) > maxIntegerDigits {
+		v.add(place, "a number with more than %d digits before the decimal point", maxIntegerDigits)
+	}
+}
+
+// lineNumbers checks the size of every number of one price line.
+func (v *validator) lineNumbers(place string, l *PriceLine) {
+	for _, n := range []decimal.Decimal{l.Price, l.Percent, l.FixedFee, l.Minimum} {
+		v.sizeCheck(place, n)
+	}
+	if l.TaxRate != nil {
+		v.sizeCheck(place+", tax_rate", *l.TaxRate)
+	}
+	if l.Package != nil {
+		for _, n := range []decimal.Decimal{l.Package.Size, l.Package.Price, l.Package.FreeUnits} {
+			v.sizeCheck(place+", package", n)
+		}
+	}
+	for _, t := range l.Tiers {
+		v.sizeCheck(place+", tier unit_price", t.UnitPrice)
+		v.sizeCheck(place+", tier flat_fee", t.FlatFee)
+		if t.UpTo != nil {
+			v.sizeCheck(place+", tier up_to", *t.UpTo)
+		}
+	}
+	for _, d := range l.Discounts {
+		v.sizeCheck(place+", discount, percent", d.Percent)
+		v.sizeCheck(place+", discount, amount", d.Amount)
+	}
+}
+
+// ValidatePriceLine checks one price line on its own, by the rules it meets
+// inside a phase of a schedule billed in cur: a product catalog's default
+// prices are price lines waiting for a schedule. A per_seat line's seat
+// count name is taken as declared (the schedule that uses the line
+// declares it). Every problem is returned, each starting with place.
+func ValidatePriceLine(place string, cur Currency, l PriceLine) error {
+	s := &Schedule{Currency: cur}
+	if l.Model == PerSeat && l.Seats != "" {
+		s.Seats = map[string][]SeatChange{l.Seats: nil}
+	}
+	v := &validator{s: s}
+	v.lineNumbers(place, &l)
+	if len(v.errs) > 0 {
+		return errors.Join(v.errs...)
+	}
+	if l.Name == "" {
+		v.add(place, "name is missing")
+	}
+	v.line(place, &l)
+	return errors.Join(v.errs...)
 }
 
 func (v *validator) taxRate(place string, r decimal.Decimal) {

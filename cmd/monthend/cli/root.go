@@ -71,6 +71,8 @@ var subcommands = []func(*app) *cobra.Command{
 	(*app).backupCommand,
 	(*app).checkCommand,
 	(*app).schedulesCommand,
+	(*app).productsCommand,
+	(*app).quotesCommand,
 	(*app).recalcCommand,
 	(*app).invoicesCommand,
 	(*app).issueCommand,
