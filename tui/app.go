@@ -40,6 +40,7 @@ const (
 	focusGrid
 	focusCustomers
 	focusOutbox
+	focusQuotes
 	focusCount
 )
 
@@ -56,6 +57,7 @@ type Model struct {
 	detail    *detailPane // open over the invoices screen when not nil
 	customers pane
 	outbox    pane
+	quotes    pane
 
 	help     help.Model
 	showHelp bool
@@ -105,6 +107,7 @@ func New(opts Options) *Model {
 		grid:      newGridPane(ctx),
 		customers: newCustomersPane(ctx),
 		outbox:    newOutboxPane(ctx),
+		quotes:    newQuotesPane(ctx),
 		help:      help.New(),
 		customerN: map[string]string{},
 		wantView:  opts.View,
@@ -119,7 +122,7 @@ func New(opts Options) *Model {
 
 // Init loads the book and every pane's data.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.reload(), m.customers.Init(), m.outbox.Init())
+	return tea.Batch(m.reload(), m.customers.Init(), m.outbox.Init(), m.quotes.Init())
 }
 
 // reload starts a fresh read of the invoices screen's data.
@@ -136,6 +139,8 @@ func (m *Model) focused() pane {
 		return m.customers
 	case focusOutbox:
 		return m.outbox
+	case focusQuotes:
+		return m.quotes
 	}
 	if m.detail != nil {
 		return m.detail
@@ -170,7 +175,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, c)
 		m.outbox, c = m.outbox.Update(msg)
 		cmds = append(cmds, c)
+		m.quotes, c = m.quotes.Update(msg)
+		cmds = append(cmds, c)
 		return m, tea.Batch(cmds...)
+	case openDialogMsg:
+		m.dialog = msg.d
+		return m, nil
 	case jobTickMsg:
 		if m.job != nil && msg.id == m.job.id {
 			if m.job.reloadDue() {
@@ -200,6 +210,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.customers, c = m.customers.Update(msg)
 	cmds = append(cmds, c)
 	m.outbox, c = m.outbox.Update(msg)
+	cmds = append(cmds, c)
+	m.quotes, c = m.quotes.Update(msg)
 	cmds = append(cmds, c)
 	if m.grid.filtering {
 		_, c = m.grid.Update(msg)
@@ -313,6 +325,9 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, keys.Tab3):
 		m.setFocus(focusOutbox)
 		return nil
+	case key.Matches(k, keys.Tab4):
+		m.setFocus(focusQuotes)
+		return nil
 	case key.Matches(k, keys.NextPane):
 		m.setFocus((m.focus + 1) % focusCount)
 		return nil
@@ -341,6 +356,8 @@ func (m *Model) setFocused(p pane) {
 		m.customers = p
 	case focusOutbox:
 		m.outbox = p
+	case focusQuotes:
+		m.quotes = p
 	default:
 		if d, ok := p.(*detailPane); ok {
 			m.detail = d
@@ -737,6 +754,7 @@ func (m *Model) layout() {
 	}
 	m.customers.SetSize(m.width, bodyH)
 	m.outbox.SetSize(m.width, bodyH)
+	m.quotes.SetSize(m.width, bodyH)
 	m.help.Width = m.width
 }
 
@@ -752,6 +770,8 @@ func (m *Model) View() string {
 		body = m.customers.View()
 	case m.focus == focusOutbox:
 		body = m.outbox.View()
+	case m.focus == focusQuotes:
+		body = m.quotes.View()
 	case m.detail != nil:
 		body = m.detail.View()
 	default:
@@ -827,7 +847,7 @@ func (m *Model) tabs() string {
 		return th.TabOff.Render(n + " " + name)
 	}
 	inv := m.focus == focusViews || m.focus == focusGrid
-	left := th.Header.Render("monthend") + " " + tab("1", "Invoices", inv) + tab("2", "Customers & usage", m.focus == focusCustomers) + tab("3", "Outbox", m.focus == focusOutbox)
+	left := th.Header.Render("monthend") + " " + tab("1", "Invoices", inv) + tab("2", "Customers & usage", m.focus == focusCustomers) + tab("3", "Outbox", m.focus == focusOutbox) + tab("4", "Quotes", m.focus == focusQuotes)
 	right := filepath.Base(m.ctx.Book.Path())
 	if m.ctx.ReadOnly {
 		right += " " + th.Tone(ToneWarn).Render("[read-only]")
@@ -887,7 +907,7 @@ func (m *Model) keyMap() help.KeyMap {
 		return bindings{short: []key.Binding{k.Back}}
 	}
 	p := m.focused()
-	global := []key.Binding{k.NextPane, k.Tab1, k.Tab2, k.Tab3, k.Reload, k.Help, k.Quit}
+	global := []key.Binding{k.NextPane, k.Tab1, k.Tab2, k.Tab3, k.Tab4, k.Reload, k.Help, k.Quit}
 	return bindings{short: p.ShortHelp(), full: append(p.FullHelp(), global)}
 }
 

@@ -21,6 +21,10 @@ type dialog struct {
 	input    *textinput.Model
 	onSubmit func(value string) tea.Cmd
 	err      string // shown under the input (e.g. a name already taken)
+	// submitLabel names what enter does in a prompt ("save" if empty);
+	// allowEmpty lets enter submit an empty value (optional answers).
+	submitLabel string
+	allowEmpty  bool
 	top      int    // first line shown, for long result lists
 }
 
@@ -33,7 +37,7 @@ func (d *dialog) update(k tea.KeyMsg, keys *KeyMap) (cmd tea.Cmd, close bool) {
 			return nil, true
 		case tea.KeyEnter:
 			v := strings.TrimSpace(d.input.Value())
-			if v == "" {
+			if v == "" && !d.allowEmpty {
 				d.err = "type a name, or esc to cancel"
 				return nil, false
 			}
@@ -83,7 +87,11 @@ func (d *dialog) view(th *Theme, w, h int) string {
 		if d.err != "" {
 			body = append(body, th.Tone(ToneWarn).Render(truncateLine(d.err, inner)))
 		}
-		body = append(body, "", th.Tone(ToneMuted).Render("enter save · esc cancel"))
+		label := d.submitLabel
+		if label == "" {
+			label = "save"
+		}
+		body = append(body, "", th.Tone(ToneMuted).Render("enter "+label+" · esc cancel"))
 	case d.onYes != nil:
 		body = append(body, "", th.Header.Render("y")+" yes   "+th.Header.Render("any other key")+" no (default)")
 	default:

@@ -49,7 +49,7 @@ type pane interface {
 	View() string
 	SetSize(w, h int)
 	// Capturing is true while the pane owns every key (a text input or a
-	// picker is open), so the root's global keys (q, tab, 1…3) must not fire.
+	// picker is open, the quote editor), so the root's global keys (q, tab, 1…4) must not fire.
 	Capturing() bool
 }
 

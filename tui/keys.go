@@ -54,7 +54,7 @@ type KeyMap struct {
 
 	// Global: work on every screen unless a modal has the keys.
 	Quit, Help, NextPane, PrevPane key.Binding
-	Tab1, Tab2, Tab3               key.Binding
+	Tab1, Tab2, Tab3, Tab4         key.Binding
 	Back, Enter                    key.Binding
 
 	// Invoices: the views pane and the grid.
@@ -75,6 +75,22 @@ type KeyMap struct {
 	// PickUp and PickDown move in a picker whose text input takes the
 	// letters (so j/k type, arrows move).
 	PickUp, PickDown key.Binding
+
+	// Quotes: the list and the read view.
+	EditQuote, NewQuote, MarkSent, SignQuote, ExecuteQuote, DeclineQuote, AssumeUsage key.Binding
+	// ScrollUp and ScrollDown move the quote read view.
+	ScrollUp, ScrollDown key.Binding
+
+	// The quote editor, which owns every key while open.
+	Editor EditorKeys
+}
+
+// EditorKeys are the quote editor's bindings. Letters always type, so every
+// action is on a control key.
+type EditorKeys struct {
+	Save, Close, Next, Prev              key.Binding
+	AddLine, AddPhase, Duplicate, Remove key.Binding
+	MoveUp, MoveDown, Ramp               key.Binding
 }
 
 // DefaultKeyMap follows the conventions of k9s, lazygit, gh-dash and
@@ -92,6 +108,7 @@ func DefaultKeyMap() *KeyMap {
 		Tab1:     b("1", "invoices", "1"),
 		Tab2:     b("2", "customers & usage", "2"),
 		Tab3:     b("3", "outbox", "3"),
+		Tab4:     b("4", "quotes", "4"),
 		Back:     b("esc", "back/cancel", "esc"),
 		Enter:    b("enter", "open", "enter"),
 
@@ -117,6 +134,30 @@ func DefaultKeyMap() *KeyMap {
 		OtherList:  b("←/→", "other list", "left", "right", "h", "l"),
 		PickUp:     b("↑", "up", "up", "ctrl+p"),
 		PickDown:   b("↓", "down", "down", "ctrl+n"),
+
+		EditQuote:    b("e", "edit", "e"),
+		NewQuote:     b("n", "new quote", "n"),
+		MarkSent:     b("m", "mark sent", "m"),
+		SignQuote:    b("s", "mark signed", "s"),
+		ExecuteQuote: b("x", "execute", "x"),
+		DeclineQuote: b("d", "decline", "d"),
+		AssumeUsage:  b("u", "assumed usage", "u"),
+		ScrollUp:     b("↑/k", "scroll up", "k", "up"),
+		ScrollDown:   b("↓/j", "scroll down", "j", "down"),
+
+		Editor: EditorKeys{
+			Save:      b("ctrl+s", "save version", "ctrl+s"),
+			Close:     b("esc", "close (asks if unsaved)", "esc"),
+			Next:      b("tab/↓/enter", "next field", "tab", "down", "enter"),
+			Prev:      b("shift+tab/↑", "previous field", "shift+tab", "up"),
+			AddLine:   b("ctrl+n", "add line", "ctrl+n"),
+			AddPhase:  b("ctrl+p", "add phase", "ctrl+p"),
+			Duplicate: b("ctrl+t", "duplicate line/phase", "ctrl+t"),
+			Remove:    b("ctrl+x", "remove line/phase", "ctrl+x"),
+			MoveUp:    b("alt+↑", "move line/phase up", "alt+up", "ctrl+up"),
+			MoveDown:  b("alt+↓", "move line/phase down", "alt+down", "ctrl+down"),
+			Ramp:      b("ctrl+y", "phase as next year +N%", "ctrl+y"),
+		},
 	}
 }
 

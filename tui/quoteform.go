@@ -1,0 +1,790 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
+	"github.com/shopspring/decimal"
+
+	"github.com/monthend/monthend/ledger"
+	"github.com/monthend/monthend/pricing"
+)
+
+// quoteForm is the quote editor's state without the screen: the quote
+// file's fields as text (ledger.QuoteDoc spelled out field by field), built
+// back into a QuoteDoc and resolved with (*QuoteDoc).Content as the user
+// types. Deep fields (a line, seats, discounts, a minimum) are one text
+// each, in the quote file's own YAML flow format ({product: api, tiers:
+// [...]}), so everything the format can say can be typed, and nothing is
+// lost between the form and the file.
+type quoteForm struct {
+	isNew  bool
+	header []*formField
+	phases []*phaseForm
+	// rounding is kept from the quote as it was (not edited here).
+	rounding pricing.Rounding
+
+	// Results of the last resolve.
+	content  ledger.QuoteContent
+	resolved bool
+	general  []string // problems no field owns
+	problems int      // every problem, owned or not
+	figures  pricing.Figures
+	figErr   error
+}
+
+// formField is one labelled text input and its inline error.
+type formField struct {
+	key   string
+	label string
+	in    textinput.Model
+	err   string
+	phase int // -1 for the header
+	line  int // -1 unless the field is a line
+}
+
+// phaseForm is one phase: its own fields, then its lines.
+type phaseForm struct {
+	name, start, discounts, minimum *formField
+	lines                           []*formField
+}
+
+// headerFields are the quote's own fields in the order they are shown.
+var headerFields = []struct{ key, label string }{
+	{"id", "quote id"},
+	{"customer", "customer id"},
+	{"name", "prospect name"},
+	{"legal_name", "legal name"},
+	{"billing_emails", "billing emails"},
+	{"address", "address"},
+	{"currency", "currency"},
+	{"time_zone", "time zone"},
+	{"tax_rate", "tax rate %"},
+	{"start", "contract start"},
+	{"term_months", "term months"},
+	{"billing", "billing"},
+	{"anchor_day", "anchor day"},
+	{"payment_terms_days", "payment days"},
+	{"expires", "expires"},
+	{"seats", "seats"},
+	{"discounts", "discounts"},
+	{"invoice_minimum", "invoice min."},
+	{"notes", "notes"},
+}
+
+func newField(key, label, value string, phase, line int) *formField {
+	in := textinput.New()
+	in.Prompt = ""
+	// A steady cursor: a form has many inputs, and a blinking one would
+	// redraw the screen twice a second for nothing.
+	in.Cursor.SetMode(cursor.CursorStatic)
+	in.SetValue(value)
+	in.CursorEnd()
+	return &formField{key: key, label: label, in: in, phase: phase, line: line}
+}
+
+// newQuoteForm fills a form from a quote file (nil: a new quote with one
+// year of the given products at catalog prices).
+func newQuoteForm(id string, doc *ledger.QuoteDoc) *quoteForm {
+	f := &quoteForm{isNew: doc == nil}
+	if doc == nil {
+		doc = &ledger.QuoteDoc{}
+	}
+	f.rounding = doc.Rounding
+	val := map[string]string{"id": id, "customer": doc.Customer, "notes": doc.Notes,
+		"billing": string(doc.Billing.Frequency)}
+	if p := doc.Prospect; p != nil {
+		val["name"], val["legal_name"], val["address"] = p.Name, p.LegalName, p.Address
+		val["billing_emails"] = strings.Join(p.Emails, ", ")
+		val["currency"], val["time_zone"] = p.Currency.Code(), p.TimeZone
+		if !p.TaxRate.IsZero() {
+			val["tax_rate"] = p.TaxRate.String()
+		}
+	}
+	if doc.TaxRate != nil {
+		val["tax_rate"] = doc.TaxRate.String()
+	}
+	if !doc.Start.IsZero() {
+		val["start"] = doc.Start.String()
+	}
+	if doc.TermMonths > 0 {
+		val["term_months"] = strconv.Itoa(doc.TermMonths)
+	}
+	if doc.Billing.AnchorDay > 0 {
+		val["anchor_day"] = strconv.Itoa(doc.Billing.AnchorDay)
+	}
+	if doc.PaymentTermsDays != nil {
+		val["payment_terms_days"] = strconv.Itoa(*doc.PaymentTermsDays)
+	}
+	if !doc.Expires.IsZero() {
+		val["expires"] = doc.Expires.String()
+	}
+	if len(doc.Seats) > 0 {
+		val["seats"] = flowOf(doc.Seats)
+	}
+	if len(doc.Discounts) > 0 {
+		val["discounts"] = flowOf(doc.Discounts)
+	}
+	if !doc.InvoiceMinimum.IsZero() {
+		val["invoice_minimum"] = doc.InvoiceMinimum.String()
+	}
+	for _, h := range headerFields {
+		f.header = append(f.header, newField(h.key, h.label, val[h.key], -1, -1))
+	}
+	for _, ph := range doc.Phases {
+		pf := f.newPhase(ph.Name, "", "", "")
+		if !ph.Start.IsZero() {
+			pf.start.in.SetValue(ph.Start.String())
+		}
+		if len(ph.Discounts) > 0 {
+			pf.discounts.in.SetValue(flowOf(ph.Discounts))
+		}
+		if ph.Minimum != nil {
+			pf.minimum.in.SetValue(flowOf(ph.Minimum))
+		}
+		for _, l := range ph.Lines {
+			pf.lines = append(pf.lines, newField("line", "line", flowJSON(l), 0, 0))
+		}
+		f.phases = append(f.phases, pf)
+	}
+	f.renumber()
+	return f
+}
+
+func (f *quoteForm) newPhase(name, start, discounts, minimum string) *phaseForm {
+	return &phaseForm{
+		name:      newField("phase.name", "phase", name, 0, -1),
+		start:     newField("phase.start", "  starts", start, 0, -1),
+		discounts: newField("phase.discounts", "  discounts", discounts, 0, -1),
+		minimum:   newField("phase.minimum", "  minimum", minimum, 0, -1),
+	}
+}
+
+// renumber sets each field's phase and line after a structural change.
+func (f *quoteForm) renumber() {
+	for i, ph := range f.phases {
+		for _, fl := range []*formField{ph.name, ph.start, ph.discounts, ph.minimum} {
+			fl.phase, fl.line = i, -1
+		}
+		for j, l := range ph.lines {
+			l.phase, l.line = i, j
+			l.label = fmt.Sprintf("  line %d", j+1)
+		}
+	}
+}
+
+// fields is every field in the order the cursor moves through them.
+func (f *quoteForm) fields() []*formField {
+	out := make([]*formField, 0, len(f.header)+8*len(f.phases))
+	for _, h := range f.header {
+		if h.key == "id" && !f.isNew {
+			continue // a saved quote keeps its id
+		}
+		out = append(out, h)
+	}
+	for _, ph := range f.phases {
+		out = append(out, ph.name, ph.start, ph.discounts, ph.minimum)
+		out = append(out, ph.lines...)
+	}
+	return out
+}
+
+func (f *quoteForm) field(key string) *formField {
+	for _, h := range f.header {
+		if h.key == key {
+			return h
+		}
+	}
+	return nil
+}
+
+func (f *quoteForm) value(key string) string {
+	return strings.TrimSpace(f.field(key).in.Value())
+}
+
+// id is the quote id typed (or given).
+func (f *quoteForm) id() string { return f.value("id") }
+
+// doc builds the quote file from the fields; a field that does not parse
+// gets its inline error and is left out (Content then names what is
+// missing).
+func (f *quoteForm) doc() ledger.QuoteDoc {
+	for _, fl := range f.fields() {
+		fl.err = ""
+	}
+	doc := ledger.QuoteDoc{Rounding: f.rounding, Customer: f.value("customer"), Notes: f.value("notes")}
+	fail := func(key, msg string) { f.field(key).err = msg }
+	date := func(key string) pricing.Date {
+		v := f.value(key)
+		if v == "" {
+			return pricing.Date{}
+		}
+		d, err := pricing.ParseDate(v)
+		if err != nil {
+			fail(key, "a date: YYYY-MM-DD")
+		}
+		return d
+	}
+	whole := func(key string) (int, bool) {
+		v := f.value(key)
+		if v == "" {
+			return 0, false
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			fail(key, "a whole number")
+			return 0, false
+		}
+		return n, true
+	}
+	if f.isNew {
+		if id := f.id(); id == "" {
+			fail("id", "the quote's id (letters, digits, -), e.g. acme-2026")
+		}
+	}
+	var tax *decimal.Decimal
+	if v := f.value("tax_rate"); v != "" {
+		d, err := decimal.NewFromString(v)
+		if err != nil {
+			fail("tax_rate", "a percent, e.g. 19 or 8.1")
+		} else {
+			tax = &d
+		}
+	}
+	if name := f.value("name"); name != "" || f.value("currency") != "" {
+		p := &ledger.Prospect{Name: name, LegalName: f.value("legal_name"), Address: f.value("address"), TimeZone: f.value("time_zone")}
+		for _, e := range strings.Split(f.value("billing_emails"), ",") {
+			if e = strings.TrimSpace(e); e != "" {
+				p.Emails = append(p.Emails, e)
+			}
+		}
+		if v := f.value("currency"); v != "" {
+			c, err := pricing.ParseCurrency(strings.ToUpper(v))
+			if err != nil {
+				fail("currency", "an ISO 4217 code: EUR, USD, CHF")
+			}
+			p.Currency = c
+		}
+		if tax != nil {
+			p.TaxRate = *tax
+		}
+		doc.Prospect = p
+	}
+	doc.TaxRate = tax
+	doc.Start = date("start")
+	doc.Expires = date("expires")
+	if n, ok := whole("term_months"); ok {
+		doc.TermMonths = n
+	}
+	doc.Billing.Frequency = pricing.Frequency(f.value("billing"))
+	if n, ok := whole("anchor_day"); ok {
+		doc.Billing.AnchorDay = n
+	}
+	if n, ok := whole("payment_terms_days"); ok {
+		doc.PaymentTermsDays = &n
+	}
+	decodeField(f.field("seats"), &doc.Seats)
+	decodeField(f.field("discounts"), &doc.Discounts)
+	if v := f.value("invoice_minimum"); v != "" {
+		d, err := decimal.NewFromString(v)
+		if err != nil {
+			fail("invoice_minimum", "an amount, e.g. 500.00")
+		}
+		doc.InvoiceMinimum = d
+	}
+	for _, ph := range f.phases {
+		dp := ledger.QuoteDocPhase{Name: strings.TrimSpace(ph.name.in.Value())}
+		if v := strings.TrimSpace(ph.start.in.Value()); v != "" {
+			d, err := pricing.ParseDate(v)
+			if err != nil {
+				ph.start.err = "a date: YYYY-MM-DD (empty: the contract start)"
+			}
+			dp.Start = d
+		}
+		decodeField(ph.discounts, &dp.Discounts)
+		decodeField(ph.minimum, &dp.Minimum)
+		for _, l := range ph.lines {
+			var raw json.RawMessage
+			if strings.TrimSpace(l.in.Value()) == "" {
+				l.err = "empty: type {product: ID} or a price line, or remove it (ctrl+x)"
+				continue
+			}
+			if decodeField(l, &raw) {
+				dp.Lines = append(dp.Lines, raw)
+			}
+		}
+		doc.Phases = append(doc.Phases, dp)
+	}
+	return doc
+}
+
+// decodeField reads a field typed in the quote file's YAML format into v;
+// an empty field leaves v alone. It reports whether v was set.
+func decodeField(fl *formField, v any) bool {
+	text := strings.TrimSpace(fl.in.Value())
+	if text == "" {
+		return false
+	}
+	if err := pricing.DecodeDocument("field.yaml", []byte(text), v, pricing.DocKind{What: "field", Ref: "docs/quotes.md"}); err != nil {
+		fl.err = strings.TrimPrefix(err.Error(), "field.yaml: ")
+		return false
+	}
+	return true
+}
+
+// placeRE finds the field a problem of Content belongs to.
+var (
+	lineRE  = regexp.MustCompile(`^phase (?:"([^"]*)"|(\d+)), line (\d+): `)
+	phaseRE = regexp.MustCompile(`^phase (?:"([^"]*)"|(\d+))`)
+)
+
+// resolve builds the doc, resolves it against the catalog and customers
+// and computes the figures at the assumed usage. Errors go next to the
+// field they name; the rest are listed under the form.
+func (f *quoteForm) resolve(look ledger.QuoteLookup, usage map[string]decimal.Decimal) {
+	doc := f.doc()
+	f.general, f.resolved, f.figErr = nil, false, nil
+	owned := 0
+	for _, fl := range f.fields() {
+		if fl.err != "" {
+			owned++
+		}
+	}
+	c, err := doc.Content(look)
+	if err != nil {
+		for _, p := range problemsOf(err) {
+			if !f.place(p) {
+				f.general = append(f.general, p)
+			}
+		}
+	}
+	f.problems = 0
+	for _, fl := range f.fields() {
+		if fl.err != "" {
+			f.problems++
+		}
+	}
+	f.problems += len(f.general)
+	if err != nil || owned > 0 {
+		return
+	}
+	f.content, f.resolved = c, true
+	f.figures, f.figErr = c.Figures(usage)
+}
+
+// problemsOf splits a Content error into its problems.
+func problemsOf(err error) []string {
+	s := err.Error()
+	if i := strings.Index(s, "\n  - "); i >= 0 {
+		return strings.Split(s[i+len("\n  - "):], "\n  - ")
+	}
+	if i := strings.Index(s, "quote: "); i >= 0 {
+		return []string{s[i+len("quote: "):]}
+	}
+	return []string{s}
+}
+
+// headerOwners maps the start of a problem to the header field it is about.
+var headerOwners = []struct{ prefix, key string }{
+	{"term_months", "term_months"}, {"expires", "expires"}, {"payment_terms_days", "payment_terms_days"},
+	{"customer ", "customer"}, {"customer or prospect", "name"}, {"prospect: name", "name"},
+	{"prospect: currency", "currency"}, {"prospect: time_zone", "time_zone"}, {"billing", "billing"},
+	{"start", "start"}, {"seats", "seats"}, {"discounts", "discounts"}, {"invoice_minimum", "invoice_minimum"},
+}
+
+// place puts a problem next to its field; false if no field owns it.
+func (f *quoteForm) place(p string) bool {
+	phaseIdx := func(name, num string) int {
+		if num != "" {
+			n, _ := strconv.Atoi(num)
+			return n - 1
+		}
+		for i, ph := range f.phases {
+			if strings.TrimSpace(ph.name.in.Value()) == name {
+				return i
+			}
+		}
+		return -1
+	}
+	set := func(fl *formField, msg string) bool {
+		if fl.err == "" {
+			fl.err = msg
+		}
+		return true
+	}
+	if m := lineRE.FindStringSubmatch(p); m != nil {
+		i := phaseIdx(m[1], m[2])
+		j, _ := strconv.Atoi(m[3])
+		if i >= 0 && i < len(f.phases) && j >= 1 && j <= len(f.phases[i].lines) {
+			return set(f.phases[i].lines[j-1], p[len(m[0]):])
+		}
+	}
+	if m := phaseRE.FindStringSubmatch(p); m != nil {
+		if i := phaseIdx(m[1], m[2]); i >= 0 && i < len(f.phases) {
+			rest := strings.TrimLeft(p[len(m[0]):], ":, ")
+			switch {
+			case strings.Contains(rest, "start"):
+				return set(f.phases[i].start, rest)
+			case strings.Contains(rest, "discount"):
+				return set(f.phases[i].discounts, rest)
+			case strings.Contains(rest, "minimum"):
+				return set(f.phases[i].minimum, rest)
+			}
+			return set(f.phases[i].name, rest)
+		}
+	}
+	for _, o := range headerOwners {
+		if strings.HasPrefix(p, o.prefix) {
+			return set(f.field(o.key), p)
+		}
+	}
+	return false
+}
+
+// Structural edits. Each keeps the fields' text; the caller resolves again.
+
+func (f *quoteForm) addLine(phase, after int) *formField {
+	if len(f.phases) == 0 {
+		f.phases = append(f.phases, f.newPhase("Year 1", "", "", ""))
+		phase, after = 0, -1
+	}
+	ph := f.phases[phase]
+	l := newField("line", "line", "{product: }", 0, 0)
+	l.in.SetCursor(len("{product: "))
+	ph.lines = insertAt(ph.lines, after+1, l)
+	f.renumber()
+	return l
+}
+
+func (f *quoteForm) addPhase(after int) *phaseForm {
+	ph := f.newPhase(fmt.Sprintf("Phase %d", len(f.phases)+1), "", "", "")
+	ph.lines = []*formField{newField("line", "line", "{product: }", 0, 0)}
+	f.phases = insertAt(f.phases, after+1, ph)
+	f.renumber()
+	return ph
+}
+
+func (f *quoteForm) duplicateLine(phase, line int) *formField {
+	ph := f.phases[phase]
+	l := newField("line", "line", ph.lines[line].in.Value(), 0, 0)
+	ph.lines = insertAt(ph.lines, line+1, l)
+	f.renumber()
+	return l
+}
+
+func (f *quoteForm) duplicatePhase(i int) *phaseForm {
+	src := f.phases[i]
+	ph := f.newPhase(src.name.in.Value()+" (copy)", src.start.in.Value(), src.discounts.in.Value(), src.minimum.in.Value())
+	for _, l := range src.lines {
+		ph.lines = append(ph.lines, newField("line", "line", l.in.Value(), 0, 0))
+	}
+	f.phases = insertAt(f.phases, i+1, ph)
+	f.renumber()
+	return ph
+}
+
+func (f *quoteForm) removeLine(phase, line int) {
+	ph := f.phases[phase]
+	ph.lines = append(ph.lines[:line], ph.lines[line+1:]...)
+	f.renumber()
+}
+
+func (f *quoteForm) removePhase(i int) {
+	f.phases = append(f.phases[:i], f.phases[i+1:]...)
+	f.renumber()
+}
+
+func (f *quoteForm) moveLine(phase, line, by int) bool {
+	ls := f.phases[phase].lines
+	to := line + by
+	if to < 0 || to >= len(ls) {
+		return false
+	}
+	ls[line], ls[to] = ls[to], ls[line]
+	f.renumber()
+	return true
+}
+
+func (f *quoteForm) movePhase(i, by int) bool {
+	to := i + by
+	if to < 0 || to >= len(f.phases) {
+		return false
+	}
+	f.phases[i], f.phases[to] = f.phases[to], f.phases[i]
+	f.renumber()
+	return true
+}
+
+func insertAt[T any](s []T, i int, v T) []T {
+	s = append(s, v)
+	copy(s[i+1:], s[i:])
+	s[i] = v
+	return s
+}
+
+// errNotResolved refuses a ramp while the form has problems: the prices
+// it raises are the resolved ones.
+var errNotResolved = errors.New("fix the problems marked ✗ first: the ramp raises the resolved prices")
+
+// rampPhase inserts after phase i a copy "as next year": named with the
+// next number ("Year 1" → "Year 2"), starting 12 months after it (or after
+// the contract start), every price raised by pct percent. Prices keep
+// their own decimals (at least the currency's): 0.0864 stays exact.
+// Lines keep their product and any other field; only the prices are
+// written.
+func (f *quoteForm) rampPhase(i int, pct decimal.Decimal) (*phaseForm, error) {
+	if !f.resolved || f.content.Schedule == nil || i >= len(f.content.Schedule.Phases) {
+		return nil, errNotResolved
+	}
+	s := f.content.Schedule
+	src, form := s.Phases[i], f.phases[i]
+	start := src.Start
+	if start.IsZero() {
+		start = s.Start
+	}
+	factor := decimal.NewFromInt(1).Add(pct.Shift(-2))
+	minor := s.Currency.MinorUnits()
+	ph := f.newPhase(nextName(src.Name), start.AddMonths(12).String(), form.discounts.in.Value(), form.minimum.in.Value())
+	for j, l := range src.Lines {
+		var fields map[string]json.RawMessage
+		dec := json.NewDecoder(strings.NewReader(mustJSON(f.phases[i].lines[j])))
+		dec.UseNumber()
+		if err := dec.Decode(&fields); err != nil {
+			return nil, errNotResolved
+		}
+		up := raisePrices(l, factor, minor, s.Rounding)
+		put := func(k string, v any) {
+			data, _ := json.Marshal(v)
+			fields[k] = data
+		}
+		if !l.Price.IsZero() {
+			put("price", up.Price)
+		}
+		if len(l.Tiers) > 0 {
+			put("tiers", up.Tiers)
+		}
+		if l.Package != nil {
+			put("package", up.Package)
+		}
+		if !l.FixedFee.IsZero() {
+			put("fixed_fee", up.FixedFee)
+		}
+		data, _ := json.Marshal(orderedLine(fields))
+		ph.lines = append(ph.lines, newField("line", "line", flowJSON(data), 0, 0))
+	}
+	f.phases = insertAt(f.phases, i+1, ph)
+	f.renumber()
+	return ph, nil
+}
+
+// mustJSON is a line field's text as JSON (it resolved, so it decodes).
+func mustJSON(fl *formField) string {
+	var raw json.RawMessage
+	if err := pricing.DecodeDocument("line.yaml", []byte(fl.in.Value()), &raw, pricing.DocKind{What: "line"}); err != nil {
+		return "{}"
+	}
+	return string(raw)
+}
+
+// orderedLine writes a line's fields with product and name first, so a
+// ramped line reads like the one it came from.
+type orderedLine map[string]json.RawMessage
+
+func (o orderedLine) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	first := true
+	write := func(k string) {
+		v, ok := o[k]
+		if !ok {
+			return
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		kb, _ := json.Marshal(k)
+		b.Write(kb)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	order := []string{"product", "name", "model", "metric", "seats", "price", "tiers", "package", "percent", "fixed_fee"}
+	done := map[string]bool{}
+	for _, k := range order {
+		write(k)
+		done[k] = true
+	}
+	var rest []string
+	for k := range o {
+		if !done[k] {
+			rest = append(rest, k)
+		}
+	}
+	sortStrings(rest)
+	for _, k := range rest {
+		write(k)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// raisePrices multiplies a line's prices by factor. Fees (flat, per seat,
+// per package, a tier's flat fee, a percentage line's fixed fee) are
+// rounded to the currency's minor units, as amounts are; unit prices
+// (per unit, a tier's unit price) stay exact — 0.10 + 8% is 0.108 —
+// because the pricing core rounds the charge, not the price.
+func raisePrices(l pricing.PriceLine, factor decimal.Decimal, minor int32, mode pricing.Rounding) pricing.PriceLine {
+	fee := func(d decimal.Decimal) decimal.Decimal {
+		places := max(-d.Exponent(), minor)
+		v := d.Mul(factor)
+		if mode == pricing.Rounding("half_even") {
+			return v.RoundBank(places)
+		}
+		return v.Round(places)
+	}
+	unit := func(d decimal.Decimal) decimal.Decimal { return d.Mul(factor) }
+	out := l
+	out.Price = fee(l.Price)
+	if l.Model == pricing.PerUnit {
+		out.Price = unit(l.Price)
+	}
+	out.FixedFee = fee(l.FixedFee)
+	out.Tiers = nil
+	for _, t := range l.Tiers {
+		t.UnitPrice, t.FlatFee = unit(t.UnitPrice), fee(t.FlatFee)
+		out.Tiers = append(out.Tiers, t)
+	}
+	if l.Package != nil {
+		p := *l.Package
+		p.Price = fee(p.Price)
+		out.Package = &p
+	}
+	return out
+}
+
+var trailingNumber = regexp.MustCompile(`^(.*?)(\d+)$`)
+
+// nextName is the next year's phase name: "Year 1" → "Year 2".
+func nextName(name string) string {
+	if m := trailingNumber.FindStringSubmatch(name); m != nil {
+		n, _ := strconv.Atoi(m[2])
+		return m[1] + strconv.Itoa(n+1)
+	}
+	return name + " +1 year"
+}
+
+// compactLine writes a catalog line without the fields that repeat the
+// product's own price line (QuoteContent.Doc spells every field out, so an
+// exported file imports unchanged): {product: platform, name: Platform,
+// model: flat, price: 2000, discounts: [], tax_rate: null} reads
+// {product: platform} when 2000 is the catalog price. Removing such a
+// field resolves to the same line, so nothing changes but the text.
+func compactLine(raw json.RawMessage, look ledger.QuoteLookup, cur pricing.Currency) json.RawMessage {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil || look.Product == nil {
+		return raw
+	}
+	var id string
+	if json.Unmarshal(fields["product"], &id) != nil {
+		return raw
+	}
+	prod, ok := look.Product(id)
+	if !ok {
+		return raw
+	}
+	baseLine, ok := prod.PriceLine(cur)
+	if !ok {
+		return raw
+	}
+	var base map[string]json.RawMessage
+	data, _ := json.Marshal(baseLine)
+	if json.Unmarshal(data, &base) != nil {
+		return raw
+	}
+	if m, ok := fields["model"]; ok && !jsonEqual(m, base["model"]) {
+		return raw // a new model starts over from the product's name
+	}
+	for k, v := range fields {
+		if k == "product" {
+			continue
+		}
+		if bv, inBase := base[k]; inBase && jsonEqual(v, bv) || !inBase && jsonZero(v) {
+			delete(fields, k)
+		}
+	}
+	out, _ := json.Marshal(orderedLine(fields))
+	return out
+}
+
+// jsonEqual compares two JSON values, numbers (or numeric strings, as
+// decimals marshal) by value.
+func jsonEqual(a, b json.RawMessage) bool {
+	var va, vb any
+	da, db := json.NewDecoder(bytes.NewReader(a)), json.NewDecoder(bytes.NewReader(b))
+	da.UseNumber()
+	db.UseNumber()
+	if da.Decode(&va) != nil || db.Decode(&vb) != nil {
+		return false
+	}
+	return valueEqual(va, vb)
+}
+
+func valueEqual(a, b any) bool {
+	if x, ok := asDecimal(a); ok {
+		y, ok := asDecimal(b)
+		return ok && x.Equal(y)
+	}
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			if w, ok := y[k]; !ok || !valueEqual(v, w) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !valueEqual(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return a == b
+}
+
+func asDecimal(v any) (decimal.Decimal, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		d, err := decimal.NewFromString(x.String())
+		return d, err == nil
+	case string:
+		d, err := decimal.NewFromString(x)
+		return d, err == nil
+	}
+	return decimal.Decimal{}, false
+}
+
+// jsonZero is a value a missing field also means: null, [], {}, "", 0.
+func jsonZero(v json.RawMessage) bool {
+	switch strings.TrimSpace(string(v)) {
+	case "null", "[]", "{}", `""`, "0", `"0"`:
+		return true
+	}
+	return false
+}
