@@ -25,7 +25,7 @@ type dialog struct {
 	// allowEmpty lets enter submit an empty value (optional answers).
 	submitLabel string
 	allowEmpty  bool
-	top      int    // first line shown, for long result lists
+	top         int // first line shown, for long result lists
 }
 
 // update handles a key; close reports the dialog is done.

@@ -146,8 +146,8 @@ func DefaultKeyMap() *KeyMap {
 		ScrollDown:   b("↓/j", "scroll down", "j", "down"),
 
 		Editor: EditorKeys{
-			Save:      b("ctrl+s", "save version", "ctrl+s"),
-			Close:     b("esc", "close (asks if unsaved)", "esc"),
+			Save:      b("ctrl+s", "save", "ctrl+s"),
+			Close:     b("esc", "close", "esc"),
 			Next:      b("tab/↓/enter", "next field", "tab", "down", "enter"),
 			Prev:      b("shift+tab/↑", "previous field", "shift+tab", "up"),
 			AddLine:   b("ctrl+n", "add line", "ctrl+n"),

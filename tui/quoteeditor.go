@@ -441,7 +441,7 @@ func (e *quoteEditor) help() bindings {
 	ek := e.ctx.Keys.Editor
 	// Not a key: the help line says how deep fields are typed. Its key
 	// (f24) does nothing in the editor.
-	fmtNote := key.NewBinding(key.WithKeys("f24"), key.WithHelp("lines/seats/discounts/tiers", "typed in quote-file YAML ({product: api, price: 0.10})"))
+	fmtNote := key.NewBinding(key.WithKeys("f24"), key.WithHelp("{…}", "lines, tiers, seats, discounts: quote-file YAML"))
 	short := []key.Binding{ek.Save, ek.Close, fmtNote, ek.Ramp, ek.Next, ek.AddLine, ek.Duplicate, ek.Remove}
 	full := [][]key.Binding{
 		{ek.Save, ek.Close, ek.Next, ek.Prev},
