@@ -341,7 +341,7 @@ func decodeField(fl *formField, v any) bool {
 
 // placeRE finds the field a problem of Content belongs to.
 var (
-	lineRE  = regexp.MustCompile(`^phase (?:"([^"]*)"|(\d+)), line (\d+): `)
+	lineRE  = regexp.MustCompile(`^phase (?:"([^"]*)"|(\d+)), line (?:(\d+)|"([^"]*)")[:,]? ?`)
 	phaseRE = regexp.MustCompile(`^phase (?:"([^"]*)"|(\d+))`)
 )
 
@@ -360,7 +360,7 @@ func (f *quoteForm) resolve(look ledger.QuoteLookup, usage map[string]decimal.De
 	c, err := doc.Content(look)
 	if err != nil {
 		for _, p := range problemsOf(err) {
-			if !f.place(p) {
+			if !f.place(p, look) {
 				f.general = append(f.general, p)
 			}
 		}
@@ -400,7 +400,7 @@ var headerOwners = []struct{ prefix, key string }{
 }
 
 // place puts a problem next to its field; false if no field owns it.
-func (f *quoteForm) place(p string) bool {
+func (f *quoteForm) place(p string, look ledger.QuoteLookup) bool {
 	phaseIdx := func(name, num string) int {
 		if num != "" {
 			n, _ := strconv.Atoi(num)
@@ -422,8 +422,11 @@ func (f *quoteForm) place(p string) bool {
 	if m := lineRE.FindStringSubmatch(p); m != nil {
 		i := phaseIdx(m[1], m[2])
 		j, _ := strconv.Atoi(m[3])
+		if m[4] != "" && i >= 0 && i < len(f.phases) {
+			j = f.lineNamed(i, m[4], look) + 1
+		}
 		if i >= 0 && i < len(f.phases) && j >= 1 && j <= len(f.phases[i].lines) {
-			return set(f.phases[i].lines[j-1], p[len(m[0]):])
+			return set(f.phases[i].lines[j-1], strings.TrimSpace(p[len(m[0]):]))
 		}
 	}
 	if m := phaseRE.FindStringSubmatch(p); m != nil {
@@ -446,6 +449,29 @@ func (f *quoteForm) place(p string) bool {
 		}
 	}
 	return false
+}
+
+// lineNamed finds the line of phase i that resolves to name: one that
+// names itself, else one whose product has that name (-1: none).
+func (f *quoteForm) lineNamed(i int, name string, look ledger.QuoteLookup) int {
+	for j, l := range f.phases[i].lines {
+		var fields struct {
+			Name    string `json:"name"`
+			Product string `json:"product"`
+		}
+		if json.Unmarshal([]byte(mustJSON(l)), &fields) != nil {
+			continue
+		}
+		if fields.Name == "" && fields.Product != "" && look.Product != nil {
+			if p, ok := look.Product(fields.Product); ok {
+				fields.Name = p.Name
+			}
+		}
+		if fields.Name == name {
+			return j
+		}
+	}
+	return -1
 }
 
 // Structural edits. Each keeps the fields' text; the caller resolves again.

@@ -497,3 +497,57 @@ func TestQuoteScreens(t *testing.T) {
 		})
 	}
 }
+
+func TestQuoteEditorLinesAndPhases(t *testing.T) {
+	b := quoteBook(t)
+	m, p := editQuote(t, b, "contoso-2026")
+	e := p.editor
+	texts := func(phase int) []string {
+		var out []string
+		for _, l := range e.form.phases[phase].lines {
+			out = append(out, l.in.Value())
+		}
+		return out
+	}
+	// Year 1: platform, analysts, invoices, api.
+	toField(t, m, e, "line", 1)
+	press(t, m, "alt+down") // platform below analysts
+	if got := texts(1); got[0] != "{product: analysts}" || got[1] != "{product: platform}" {
+		t.Fatalf("after alt+down: %q", got)
+	}
+	press(t, m, "ctrl+t") // a second platform line: the name is taken
+	if got := texts(1); len(got) != 5 || got[2] != "{product: platform}" {
+		t.Fatalf("after ctrl+t: %q", got)
+	}
+	if e.form.problems == 0 {
+		t.Fatal("two lines named Platform in one phase resolved")
+	}
+	named := 0
+	for _, l := range e.form.phases[1].lines {
+		if l.err != "" {
+			named++
+		}
+	}
+	if named == 0 {
+		t.Errorf("the duplicate name's problem is not next to a line: general %q", e.form.general)
+	}
+	press(t, m, "ctrl+x")
+	if e.form.problems != 0 || len(texts(1)) != 4 {
+		t.Fatalf("after ctrl+x: %d problems, lines %q", e.form.problems, texts(1))
+	}
+	// The cursor is on the line that took the removed one's place
+	// (invoices); ctrl+n adds after it, the cursor inside the braces.
+	press(t, m, "ctrl+n")
+	typeText(t, m, "onboarding")
+	if got := texts(1); len(got) != 5 || got[3] != "{product: onboarding}" || e.form.problems != 0 {
+		t.Fatalf("after ctrl+n: %q (%d problems)", got, e.form.problems)
+	}
+	press(t, m, "ctrl+p")
+	if len(e.form.phases) != 4 || e.fieldAt() != e.form.phases[2].name {
+		t.Fatalf("ctrl+p: %d phases, cursor on %s", len(e.form.phases), e.fieldAt().key)
+	}
+	press(t, m, "alt+up")
+	if e.form.phases[1].name.in.Value() != "Phase 4" {
+		t.Errorf("alt+up on a phase did not move it: %q", e.form.phases[1].name.in.Value())
+	}
+}
