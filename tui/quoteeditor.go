@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/shopspring/decimal"
@@ -283,8 +282,7 @@ func (e *quoteEditor) key(k tea.KeyMsg) tea.Cmd {
 			return setStatus("next year: "+errNotResolved.Error(), ToneWarn)
 		}
 		name := e.form.phases[phase].name.in.Value()
-		in := textinput.New()
-		in.Prompt = "raise prices by %: "
+		in := newPrompt("raise prices by %: ")
 		in.SetValue("8")
 		in.CursorEnd()
 		return tea.Batch(openDialog(&dialog{

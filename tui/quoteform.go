@@ -79,12 +79,19 @@ var headerFields = []struct{ key, label string }{
 	{"notes", "notes"},
 }
 
-func newField(key, label, value string, phase, line int) *formField {
+// newPrompt is a text input with a steady cursor, for the quote panes'
+// prompts and form fields.
+func newPrompt(prompt string) textinput.Model {
 	in := textinput.New()
-	in.Prompt = ""
+	in.Prompt = prompt
+	in.Cursor.SetMode(cursor.CursorStatic)
+	return in
+}
+
+func newField(key, label, value string, phase, line int) *formField {
 	// A steady cursor: a form has many inputs, and a blinking one would
 	// redraw the screen twice a second for nothing.
-	in.Cursor.SetMode(cursor.CursorStatic)
+	in := newPrompt("")
 	in.SetValue(value)
 	in.CursorEnd()
 	return &formField{key: key, label: label, in: in, phase: phase, line: line}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/shopspring/decimal"
 
@@ -356,8 +355,7 @@ func (p *quotesPane) sign() tea.Cmd {
 	if q.Status != ledger.QuoteSent {
 		return setStatus(fmt.Sprintf("quote %s v%d is %s: only a sent quote is signed (m marks a draft sent)", q.ID, q.Version, q.Status), ToneWarn)
 	}
-	in := textinput.New()
-	in.Prompt = "signed by: "
+	in := newPrompt("signed by: ")
 	in.Placeholder = "Dana Meier, CFO"
 	b, now := p.ctx.Book, p.ctx.Now
 	return tea.Batch(openDialog(&dialog{
@@ -463,8 +461,7 @@ func (p *quotesPane) execute() tea.Cmd {
 	}
 	if q.Prospect != nil && q.CustomerID == "" {
 		lines = append(lines, fmt.Sprintf("Creates customer %q from the prospect. Its usage aliases (the ids its events carry), comma-separated, may be empty:", q.Prospect.Name))
-		in := textinput.New()
-		in.Prompt = "aliases: "
+		in := newPrompt("aliases: ")
 		return tea.Batch(openDialog(&dialog{
 			title:       fmt.Sprintf("Execute quote %s v%d?", q.ID, q.Version),
 			lines:       lines,
@@ -523,8 +520,7 @@ func (p *quotesPane) decline() tea.Cmd {
 
 // promptUsage sets the assumed usage the figures are priced at.
 func (p *quotesPane) promptUsage() tea.Cmd {
-	in := textinput.New()
-	in.Prompt = "per period: "
+	in := newPrompt("per period: ")
 	in.Placeholder = "api_calls=20000, invoices_issued=5000"
 	in.SetValue(formatUsage(p.usage))
 	in.CursorEnd()
