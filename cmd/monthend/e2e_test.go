@@ -73,6 +73,7 @@ func TestWorkstationUnderTmux(t *testing.T) {
 	keys("BTab", "g", "Tab")
 	waitFor("Last month — drafts ·")
 	keys("/")
+	waitFor("│/") // the filter input is open: typed at once, "/status…" arrives as one key
 	keys("-l", "status:draft")
 	keys("Enter")
 	waitFor("filter: status:draft")
@@ -307,6 +308,7 @@ func TestQuoteUnderTmux(t *testing.T) {
 	keys, waitFor, quit = tmuxSession(t, bin, db, "grid")
 	waitFor(" rows")
 	keys("/")
+	waitFor("│/")
 	keys("-l", "ramp")
 	keys("Enter")
 	s = waitFor("filter: ramp")
