@@ -2,7 +2,6 @@ package tui
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/monthend/monthend/ledger"
-	"github.com/monthend/monthend/pricing"
 )
 
 // quotesPane is the quotes tab: the list (newest version of each quote),
@@ -53,27 +51,11 @@ type quotesLoadedMsg struct {
 	err    error
 }
 
-// quoteReadMsg carries what the read view shows of one quote.
-type quoteReadMsg struct {
-	seq      int
-	versions []ledger.Quote
-	figures  pricing.Figures
-	figErr   error
-	diff     []string
-	err      error
-}
-
 // quoteEditorReadyMsg opens the editor once the catalog and customers
 // are read.
 type quoteEditorReadyMsg struct {
 	look ledger.QuoteLookup
 	q    *ledger.Quote
-	err  error
-}
-
-// quoteActedMsg is the result of s, x or d.
-type quoteActedMsg struct {
-	text string
 	err  error
 }
 
@@ -90,11 +72,13 @@ var quoteCols = []Column{
 
 func newQuotesPane(ctx *Context) *quotesPane {
 	gk := ctx.Keys.Grid
-	// Actions apply to the cursor quote; s, u and n are the pane's own.
+	// Actions apply to the cursor quote; s, u and n are the pane's own
+	// (the list keeps its order: what needs the user first).
 	gk.Mark.SetEnabled(false)
 	gk.MarkAll.SetEnabled(false)
 	gk.Unmark.SetEnabled(false)
 	gk.SortNext.SetEnabled(false)
+	gk.SortReverse.SetEnabled(false)
 	return &quotesPane{ctx: ctx, gridKeys: gk, grid: NewGrid(quoteCols, ctx.Theme, gk), usage: map[string]decimal.Decimal{}}
 }
 
@@ -295,28 +279,6 @@ func (p *quotesPane) key(k tea.KeyMsg) tea.Cmd {
 	return p.grid.Update(k)
 }
 
-// reread loads the read view's quote again (after an action or a reload).
-func (p *quotesPane) reread() tea.Cmd {
-	if p.reading == "" {
-		return nil
-	}
-	p.readSeq++
-	seq, id, b, usage := p.readSeq, p.reading, p.ctx.Book, p.usage
-	return func() tea.Msg {
-		vs, err := b.QuoteVersions(id)
-		if err != nil || len(vs) == 0 {
-			return quoteReadMsg{seq: seq, err: cmp.Or(err, errors.New("no versions"))}
-		}
-		newest := vs[len(vs)-1]
-		m := quoteReadMsg{seq: seq, versions: vs}
-		m.figures, m.figErr = newest.Figures(usage)
-		if len(vs) > 1 {
-			m.diff = ledger.DiffQuotes(vs[len(vs)-2], newest)
-		}
-		return m
-	}
-}
-
 // openEditor reads the catalog and customers, then opens the editor.
 func (p *quotesPane) openEditor(q *ledger.Quote) tea.Cmd {
 	if cmd, ok := p.ctx.canWrite("edit quote"); !ok {
@@ -331,250 +293,6 @@ func (p *quotesPane) openEditor(q *ledger.Quote) tea.Cmd {
 		look, err := b.QuoteLookup()
 		return quoteEditorReadyMsg{look: look, q: q, err: err}
 	}
-}
-
-func (p *quotesPane) busy() (tea.Cmd, bool) {
-	if p.busyWith != "" {
-		return setStatus("still "+p.busyWith+"…", ToneWarn), true
-	}
-	return nil, false
-}
-
-// sign records a hand signature on the newest version of a sent quote.
-func (p *quotesPane) sign() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("mark signed"); !ok {
-		return cmd
-	}
-	if cmd, busy := p.busy(); busy {
-		return cmd
-	}
-	q, ok := p.current()
-	if !ok {
-		return nil
-	}
-	if q.Status != ledger.QuoteSent {
-		return setStatus(fmt.Sprintf("quote %s v%d is %s: only a sent quote is signed (m marks a draft sent)", q.ID, q.Version, q.Status), ToneWarn)
-	}
-	in := newPrompt("signed by: ")
-	in.Placeholder = "Dana Meier, CFO"
-	b, now := p.ctx.Book, p.ctx.Now
-	return tea.Batch(openDialog(&dialog{
-		title:       fmt.Sprintf("Mark quote %s v%d signed by hand", q.ID, q.Version),
-		lines:       []string{"Records who signed, now. " + q.Party() + " · TCV " + money(p.tcvOf(q), q.Schedule.Currency)},
-		input:       &in,
-		submitLabel: "mark signed",
-		onSubmit: func(by string) tea.Cmd {
-			p.busyWith = "marking " + q.ID + " signed"
-			return func() tea.Msg {
-				sq, _, err := b.MarkQuoteSigned(q.ID, q.Version, ledger.Signature{By: by, At: now(), Via: "hand"})
-				if err != nil {
-					return quoteActedMsg{err: fmt.Errorf("mark signed: %w", err)}
-				}
-				return quoteActedMsg{text: fmt.Sprintf("quote %s v%d signed by %s · x executes it into a draft schedule", sq.ID, sq.Version, by)}
-			}
-		},
-	}), in.Focus())
-}
-
-// markSent records that a draft went to the customer outside monthend
-// (by mail, on paper), so it can be signed by hand; e-signature requests
-// record it themselves (monthend quotes send-for-signature).
-func (p *quotesPane) markSent() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("mark sent"); !ok {
-		return cmd
-	}
-	if cmd, busy := p.busy(); busy {
-		return cmd
-	}
-	q, ok := p.current()
-	if !ok {
-		return nil
-	}
-	if q.Status != ledger.QuoteDraft {
-		return setStatus(fmt.Sprintf("quote %s v%d is %s: only a draft is marked sent", q.ID, q.Version, q.Status), ToneWarn)
-	}
-	b := p.ctx.Book
-	return openDialog(&dialog{
-		title: fmt.Sprintf("Mark quote %s v%d sent?", q.ID, q.Version),
-		lines: []string{"It went to " + q.Party() + " outside monthend. From now on a save makes a new version; s records the signature."},
-		onYes: func() tea.Cmd {
-			p.busyWith = "marking " + q.ID + " sent"
-			return func() tea.Msg {
-				sq, err := b.MarkQuoteSent(q.ID, "")
-				if err != nil {
-					return quoteActedMsg{err: fmt.Errorf("mark sent: %w", err)}
-				}
-				return quoteActedMsg{text: fmt.Sprintf("quote %s v%d marked sent · s records the signature", sq.ID, sq.Version)}
-			}
-		},
-	})
-}
-
-func (p *quotesPane) tcvOf(q ledger.Quote) decimal.Decimal {
-	for _, r := range p.grid.rows {
-		if r.ID == q.ID && len(r.Cells) > 3 && r.Cells[3].HasNum {
-			return decimal.New(r.Cells[3].Num, -NumScale)
-		}
-	}
-	return decimal.Zero
-}
-
-// execute turns a signed quote into a draft schedule, creating the
-// customer of a prospect (whose usage aliases are asked for here).
-func (p *quotesPane) execute() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("execute"); !ok {
-		return cmd
-	}
-	if cmd, busy := p.busy(); busy {
-		return cmd
-	}
-	q, ok := p.current()
-	if !ok {
-		return nil
-	}
-	switch q.Status {
-	case ledger.QuoteExecuted:
-		return setStatus(fmt.Sprintf("quote %s was executed: draft schedule %s for customer %s (monthend schedules show %s)", q.ID, q.ScheduleID, q.CustomerID, q.ScheduleID), ToneNormal)
-	case ledger.QuoteSigned:
-	default:
-		return setStatus(fmt.Sprintf("quote %s v%d is %s: only a signed quote is executed (s marks it signed)", q.ID, q.Version, q.Status), ToneWarn)
-	}
-	b := p.ctx.Book
-	run := func(aliases []string) tea.Cmd {
-		p.busyWith = "executing " + q.ID
-		return func() tea.Msg {
-			r, err := b.ExecuteQuote(q.ID, ledger.ExecuteOptions{Aliases: aliases})
-			if err != nil {
-				return quoteActedMsg{err: fmt.Errorf("execute %s: %w", q.ID, err)}
-			}
-			text := fmt.Sprintf("executed %s: draft schedule %s for ", q.ID, r.Schedule.ID)
-			if r.CustomerCreated {
-				text += "new customer "
-			}
-			text += r.Quote.CustomerID + " — review it (monthend schedules show " + r.Schedule.ID + "), then recalc the period (R in 1 Invoices) to see its drafts"
-			return quoteActedMsg{text: text}
-		}
-	}
-	lines := []string{
-		fmt.Sprintf("%s · %s · TCV %s", q.Party(), describeTerm(q), money(p.tcvOf(q), q.Schedule.Currency)),
-		fmt.Sprintf("Stores the quote's schedule unchanged as draft schedule %s.", q.ID),
-	}
-	if q.Prospect != nil && q.CustomerID == "" {
-		lines = append(lines, fmt.Sprintf("Creates customer %q from the prospect. Its usage aliases (the ids its events carry), comma-separated, may be empty:", q.Prospect.Name))
-		in := newPrompt("aliases: ")
-		return tea.Batch(openDialog(&dialog{
-			title:       fmt.Sprintf("Execute quote %s v%d?", q.ID, q.Version),
-			lines:       lines,
-			input:       &in,
-			allowEmpty:  true,
-			submitLabel: "execute",
-			onSubmit: func(v string) tea.Cmd {
-				var aliases []string
-				for _, a := range strings.Split(v, ",") {
-					if a = strings.TrimSpace(a); a != "" {
-						aliases = append(aliases, a)
-					}
-				}
-				return run(aliases)
-			},
-		}), in.Focus())
-	}
-	return openDialog(&dialog{
-		title: fmt.Sprintf("Execute quote %s v%d?", q.ID, q.Version),
-		lines: lines,
-		onYes: func() tea.Cmd { return run(nil) },
-	})
-}
-
-// decline records that a sent quote was refused.
-func (p *quotesPane) decline() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("decline"); !ok {
-		return cmd
-	}
-	if cmd, busy := p.busy(); busy {
-		return cmd
-	}
-	q, ok := p.current()
-	if !ok {
-		return nil
-	}
-	if q.Status != ledger.QuoteSent {
-		return setStatus(fmt.Sprintf("quote %s v%d is %s: only a sent quote is declined", q.ID, q.Version, q.Status), ToneWarn)
-	}
-	b := p.ctx.Book
-	return openDialog(&dialog{
-		title: fmt.Sprintf("Decline quote %s v%d?", q.ID, q.Version),
-		lines: []string{q.Party() + " refused it. A new version can still be saved (e) and sent."},
-		onYes: func() tea.Cmd {
-			p.busyWith = "declining " + q.ID
-			return func() tea.Msg {
-				dq, err := b.DeclineQuote(q.ID, "declined in the workstation")
-				if err != nil {
-					return quoteActedMsg{err: fmt.Errorf("decline: %w", err)}
-				}
-				return quoteActedMsg{text: fmt.Sprintf("quote %s v%d declined", dq.ID, dq.Version)}
-			}
-		},
-	})
-}
-
-// promptUsage sets the assumed usage the figures are priced at.
-func (p *quotesPane) promptUsage() tea.Cmd {
-	in := newPrompt("per period: ")
-	in.Placeholder = "api_calls=20000, invoices_issued=5000"
-	in.SetValue(formatUsage(p.usage))
-	in.CursorEnd()
-	return tea.Batch(openDialog(&dialog{
-		title:       "Assumed usage per billing period",
-		lines:       []string{"METRIC=QUANTITY, comma-separated; empty: no usage. The figures and the invoice preview are priced at it."},
-		input:       &in,
-		allowEmpty:  true,
-		submitLabel: "apply",
-		onSubmit: func(v string) tea.Cmd {
-			u, err := parseUsage(v)
-			if err != nil {
-				return setStatus("assumed usage: "+err.Error(), ToneWarn)
-			}
-			p.usage = u
-			return tea.Batch(p.reread(), setStatus("figures at "+cmp.Or(formatUsage(u), "no usage"), ToneNormal))
-		},
-	}), in.Focus())
-}
-
-func parseUsage(s string) (map[string]decimal.Decimal, error) {
-	out := map[string]decimal.Decimal{}
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(part, "=")
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		d, err := decimal.NewFromString(v)
-		if !ok || k == "" || err != nil || d.IsNegative() {
-			return nil, fmt.Errorf("%q: write METRIC=QUANTITY, e.g. api_calls=20000", part)
-		}
-		out[k] = d
-	}
-	return out, nil
-}
-
-func formatUsage(u map[string]decimal.Decimal) string {
-	keys := make([]string, 0, len(u))
-	for k := range u {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + u[k].String()
-	}
-	return strings.Join(parts, ", ")
-}
-
-func describeTerm(q ledger.Quote) string {
-	s := q.Schedule
-	return fmt.Sprintf("from %s, %d months, %s", s.Start, q.TermMonths, s.Billing.Frequency)
 }
 
 func (p *quotesPane) SetSize(w, h int) {
@@ -635,186 +353,6 @@ func (p *quotesPane) View() string {
 	return fitLines(sectionTitle(th, title, w, true)+"\n"+body+"\n"+rule+"\n"+foot, w, h)
 }
 
-func (p *quotesPane) readView(w, h int) string {
-	th := p.ctx.Theme
-	if p.readErr != nil {
-		return fitLines(th.Tone(ToneNegative).Render("could not read quote "+p.reading+": "+p.readErr.Error()), w, h)
-	}
-	if p.readLns == nil {
-		return fitLines(th.Tone(ToneMuted).Render("reading quote "+p.reading+"…"), w, h)
-	}
-	top := min(p.readTop, max(len(p.readLns)-h, 0))
-	return fitLines(strings.Join(p.readLns[top:], "\n"), w, h)
-}
-
-// render turns a read into the read view's lines, once per read.
-func (p *quotesPane) render(m quoteReadMsg) {
-	th := p.ctx.Theme
-	p.readErr = m.err
-	if m.err != nil {
-		return
-	}
-	q := m.versions[len(m.versions)-1]
-	p.readQ = &q
-	s := q.Schedule
-	cur := s.Currency
-	var out []string
-	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	head := func(t string) { out = append(out, "", th.Header.Render(t)) }
-	out = append(out, th.Header.Render(fmt.Sprintf("Quote %s v%d · %s · %s · %s", q.ID, q.Version, q.Status, q.Party(), cur.Code())))
-	add("%s · payment %d days · expires %s · tax %s%%", describeTerm(q), q.PaymentTermsDays, q.Expires, s.TaxRate)
-	if q.Prospect != nil {
-		add("prospect: %s%s · %s · %s", q.Prospect.Name, orEmpty(" ("+q.Prospect.LegalName+")", q.Prospect.LegalName), strings.Join(q.Prospect.Emails, ", "), q.Prospect.TimeZone)
-	}
-	if q.SignedBy != "" {
-		add("signed by %s %s (%s)", q.SignedBy, formatStamp(q.SignedAt), q.SignedVia)
-	}
-	if q.ScheduleID != "" {
-		add("executed %s: draft schedule %s for customer %s", formatStamp(q.ExecutedAt), q.ScheduleID, q.CustomerID)
-	}
-	if q.Notes != "" {
-		add("notes: %s", q.Notes)
-	}
-	add("assumed usage per period: %s (u changes it)", cmp.Or(formatUsage(p.usage), "none"))
-	if len(s.Discounts) > 0 {
-		add("contract discounts: %s", describeDiscounts(s.Discounts, cur))
-	}
-	if !s.InvoiceMinimum.IsZero() {
-		add("invoice minimum: %s", money(s.InvoiceMinimum, cur))
-	}
-	fig := m.figures
-	head("Phases                                   per period        per year")
-	for i, ph := range s.Phases {
-		label := ph.Name
-		if m.figErr == nil && i < len(fig.Phases) {
-			pf := fig.Phases[i]
-			label = fmt.Sprintf("%s %s–%s", ph.Name, pf.Start, pf.End)
-			if pf.Full {
-				add("  %s %14s %15s", padTo(label, 38), amount(pf.PerPeriod, cur), amount(pf.PerYear, cur))
-			} else {
-				add("  %s %14s  (no full period: its total)", padTo(label, 38), amount(pf.Total, cur))
-			}
-		} else {
-			add("  %s", label)
-		}
-		for _, l := range ph.Lines {
-			add("      %s %s", padTo(l.Name, 24), describeLine(l, cur))
-		}
-		if len(ph.Discounts) > 0 {
-			add("      discounts: %s", describeDiscounts(ph.Discounts, cur))
-		}
-		if ph.Minimum != nil {
-			add("      usage minimum: %s per %s", money(ph.Minimum.Amount, cur), ph.Minimum.Per)
-		}
-	}
-	if m.figErr != nil {
-		head("Figures")
-		add("  %s", th.Tone(ToneWarn).Render(m.figErr.Error()))
-	} else {
-		head("Figures")
-		for _, y := range fig.Years {
-			add("  ARR year %d (%s–%s) %15s", y.Year, y.Start, y.End, amount(y.Amount, cur))
-		}
-		add("  TCV %s · list %s · discounts %s · effective discount %s%%", money(fig.TCV, cur), amount(fig.ListTCV, cur), amount(fig.Discount, cur), fig.EffectiveDiscount.StringFixed(2))
-		head("First three invoices at the assumed usage")
-		for i, inv := range fig.Invoices {
-			if i == 3 {
-				break
-			}
-			add("  %s  subtotal %s", inv.Period.Start, money(inv.Subtotal, cur))
-			for _, l := range inv.Lines {
-				add("      %s %14s  %s", padTo(l.Name, 28), amount(l.Amount, cur), th.Tone(ToneMuted).Render(l.Explanation))
-			}
-		}
-	}
-	head("Versions")
-	for _, v := range m.versions {
-		line := fmt.Sprintf("  v%d %s · saved %s", v.Version, v.Status, formatStamp(v.SavedAt))
-		if !v.SentAt.IsZero() {
-			line += " · sent " + formatStamp(v.SentAt)
-		}
-		out = append(out, line)
-	}
-	if len(m.versions) > 1 {
-		prev := m.versions[len(m.versions)-2]
-		head(fmt.Sprintf("Changes v%d → v%d", prev.Version, q.Version))
-		if len(m.diff) == 0 {
-			add("  none")
-		}
-		for _, d := range m.diff {
-			add("  %s", d)
-		}
-	}
-	p.readLns = out
-}
-
-func orEmpty(s, unless string) string {
-	if unless == "" {
-		return ""
-	}
-	return s
-}
-
-// describeLine says how a price line charges, in one line.
-func describeLine(l pricing.PriceLine, cur pricing.Currency) string {
-	a := func(d decimal.Decimal) string { return pricing.FormatAmount(d, max(cur.MinorUnits(), -d.Exponent())) }
-	var s string
-	switch l.Model {
-	case pricing.Flat:
-		s = "flat " + a(l.Price)
-	case pricing.PerSeat:
-		s = fmt.Sprintf("%s per seat (%s)", a(l.Price), l.Seats)
-	case pricing.PerUnit:
-		s = fmt.Sprintf("%s per %s", a(l.Price), l.Metric)
-	case pricing.GraduatedM, pricing.VolumeM:
-		var ts []string
-		for _, t := range l.Tiers {
-			bound := "then"
-			if t.UpTo != nil {
-				bound = "≤" + t.UpTo.String()
-			}
-			ts = append(ts, bound+" "+a(t.UnitPrice))
-		}
-		s = fmt.Sprintf("%s %s: %s", l.Model, l.Metric, strings.Join(ts, ", "))
-	case pricing.Package:
-		if l.Package != nil {
-			s = fmt.Sprintf("%s per %s %s", a(l.Package.Price), l.Package.Size, l.Metric)
-			if !l.Package.FreeUnits.IsZero() {
-				s += fmt.Sprintf(" (%s free)", l.Package.FreeUnits)
-			}
-		}
-	case pricing.Percentage:
-		s = fmt.Sprintf("%s%% of %s + %s", l.Percent, l.Metric, a(l.FixedFee))
-	default:
-		s = string(l.Model)
-	}
-	if !l.Minimum.IsZero() {
-		s += " · minimum " + a(l.Minimum)
-	}
-	if len(l.Discounts) > 0 {
-		s += " · " + describeDiscounts(l.Discounts, cur)
-	}
-	return s
-}
-
-func describeDiscounts(ds []pricing.Discount, cur pricing.Currency) string {
-	parts := make([]string, len(ds))
-	for i, d := range ds {
-		v := d.Percent.String() + "%"
-		if !d.Amount.IsZero() {
-			v = amount(d.Amount, cur)
-		}
-		if d.Label != "" {
-			v += " " + d.Label
-		}
-		if d.Periods > 0 {
-			v += fmt.Sprintf(" (%s)", plural(d.Periods, "period"))
-		}
-		parts[i] = v
-	}
-	return strings.Join(parts, "; ")
-}
-
 // ShortHelp implements help.KeyMap: the keys that work now.
 func (p *quotesPane) ShortHelp() []key.Binding { return p.help().short }
 
@@ -853,5 +391,5 @@ func (p *quotesPane) help() bindings {
 	open.SetHelp("enter", "read")
 	move := []key.Binding{g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDown, g.HalfUp, g.HalfDown}
 	short := append([]key.Binding{g.Up, g.Down, open}, acts...)
-	return bindings{short: short, full: [][]key.Binding{move, append([]key.Binding{open}, acts...), {g.SortReverse}}}
+	return bindings{short: short, full: [][]key.Binding{move, append([]key.Binding{open}, acts...)}}
 }
