@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
 
 	"github.com/monthend/monthend/ledger"
 	"github.com/monthend/monthend/pricing"
@@ -550,4 +551,44 @@ func TestQuoteEditorLinesAndPhases(t *testing.T) {
 	if e.form.phases[1].name.in.Value() != "Phase 4" {
 		t.Errorf("alt+up on a phase did not move it: %q", e.form.phases[1].name.in.Value())
 	}
+}
+
+// The editor never crashes and never saves a quote with problems, whatever
+// is typed wherever, and whatever lines and phases are added, copied,
+// moved or removed: every step either resolves (totals shown) or refuses
+// ctrl+s with the problems marked.
+func TestQuoteEditorNeverCrashesProperty(t *testing.T) {
+	b := quoteBook(t)
+	look := mustLookup(t, b)
+	q := bookQuote(t, b, "contoso-2026")
+	ctx := &Context{Book: b, Theme: NewTheme(), Keys: DefaultKeyMap(), Now: func() time.Time { return quoteDay }}
+	special := []string{"tab", "shift+tab", "backspace", "ctrl+n", "ctrl+p", "ctrl+t", "ctrl+x", "alt+up", "alt+down", "ctrl+u", "enter", "up", "down"}
+	rapid.Check(t, func(rt *rapid.T) {
+		e, _ := newQuoteEditor(ctx, look, nil, &q)
+		e.SetSize(rapid.IntRange(20, 160).Draw(rt, "w"), rapid.IntRange(5, 50).Draw(rt, "h"))
+		for i := range rapid.IntRange(1, 40).Draw(rt, "steps") {
+			var k tea.KeyMsg
+			if rapid.Bool().Draw(rt, "special") {
+				k = keyMsg(rapid.SampledFrom(special).Draw(rt, "key"))
+			} else {
+				text := rapid.StringOf(rapid.RuneFrom([]rune("{}[]:, -.0123456789abcdefprotu%\""))).Draw(rt, "text")
+				if text == "" {
+					continue
+				}
+				k = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(text)}
+			}
+			e.Update(k)
+			_ = e.View()
+			f := e.form
+			if f.problems == 0 && !f.resolved {
+				rt.Fatalf("step %d: no problem shown, yet not resolved", i)
+			}
+			if f.problems > 0 {
+				msg := e.save()()
+				if s, ok := msg.(statusMsg); !ok || !strings.Contains(s.text, "not saved") {
+					rt.Fatalf("step %d: ctrl+s with %d problems gave %#v", i, f.problems, msg)
+				}
+			}
+		}
+	})
 }
