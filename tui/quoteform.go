@@ -399,8 +399,11 @@ func problemsOf(err error) []string {
 // headerOwners maps the start of a problem to the header field it is about.
 var headerOwners = []struct{ prefix, key string }{
 	{"term_months", "term_months"}, {"expires", "expires"}, {"payment_terms_days", "payment_terms_days"},
-	{"customer ", "customer"}, {"customer or prospect", "name"}, {"prospect: name", "name"},
-	{"prospect: currency", "currency"}, {"prospect: time_zone", "time_zone"}, {"billing", "billing"},
+	{"customer ", "customer"}, {"customer or prospect", "name"}, {"give customer", "customer"},
+	{"prospect: currency", "currency"}, {"prospect: time zone", "time_zone"}, {"prospect: time_zone", "time_zone"},
+	{"prospect: billing", "billing_emails"}, {"prospect: email", "billing_emails"}, {"prospect: tax", "tax_rate"},
+	{"prospect: legal", "legal_name"}, {"prospect: address", "address"}, {"prospect", "name"},
+	{"tax_rate", "tax_rate"}, {"billing", "billing"},
 	{"start", "start"}, {"seats", "seats"}, {"discounts", "discounts"}, {"invoice_minimum", "invoice_minimum"},
 }
 

@@ -318,6 +318,14 @@ func TestQuoteEditorBadValueShowsInlineErrorAndRefusesSave(t *testing.T) {
 		t.Fatalf("unknown product: inline error %q", line.err)
 	}
 	press(t, m, "ctrl+s")
+	// Problems of the prospect go next to its fields too.
+	tz := toField(t, m, e, "time_zone", -1)
+	typeText(t, m, "X")
+	if !strings.Contains(tz.err, "Europe/ZurichX") {
+		t.Errorf("bad time zone: inline error %q, general %q", tz.err, e.form.general)
+	}
+	press(t, m, "backspace")
+	line = toField(t, m, e, "line", 1)
 	if after := bookQuote(t, b, "contoso-2026"); !after.SavedAt.Equal(before.SavedAt) || after.Version != 1 {
 		t.Fatal("ctrl+s saved a quote with problems")
 	}
