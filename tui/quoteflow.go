@@ -178,7 +178,20 @@ func compactLine(raw json.RawMessage, look ledger.QuoteLookup, cur pricing.Curre
 		return raw
 	}
 	if m, ok := fields["model"]; ok && !jsonEqual(m, base["model"]) {
-		return raw // a new model starts over from the product's name
+		// A new model starts over from the product's name, tax rate and
+		// (between usage models) metric: only those can repeat it.
+		kept := map[string]json.RawMessage{}
+		for _, k := range []string{"name", "tax_rate", "metric"} {
+			if v, ok := base[k]; ok {
+				kept[k] = v
+			}
+		}
+		var model pricing.Model
+		json.Unmarshal(m, &model)
+		if !slices.Contains(usageModelsTUI, model) || !slices.Contains(usageModelsTUI, baseLine.Model) {
+			delete(kept, "metric")
+		}
+		base = kept
 	}
 	for k, v := range fields {
 		if k == "product" {
@@ -191,6 +204,10 @@ func compactLine(raw json.RawMessage, look ledger.QuoteLookup, cur pricing.Curre
 	out, _ := json.Marshal(orderedLine(fields))
 	return out
 }
+
+// usageModelsTUI are the models that price a metric (ledger's rule for
+// keeping a product's metric when a line changes its model).
+var usageModelsTUI = []pricing.Model{pricing.PerUnit, pricing.GraduatedM, pricing.VolumeM, pricing.Package, pricing.Percentage}
 
 // jsonEqual compares two JSON values, numbers (or numeric strings, as
 // decimals marshal) by value.

@@ -64,6 +64,7 @@ var headerFields = []struct{ key, label string }{
 	{"address", "address"},
 	{"currency", "currency"},
 	{"time_zone", "time zone"},
+	{"prospect_tax", "prospect tax %"},
 	{"tax_rate", "tax rate %"},
 	{"start", "contract start"},
 	{"term_months", "term months"},
@@ -110,7 +111,7 @@ func newQuoteForm(id string, doc *ledger.QuoteDoc) *quoteForm {
 		val["billing_emails"] = strings.Join(p.Emails, ", ")
 		val["currency"], val["time_zone"] = p.Currency.Code(), p.TimeZone
 		if !p.TaxRate.IsZero() {
-			val["tax_rate"] = p.TaxRate.String()
+			val["prospect_tax"] = p.TaxRate.String()
 		}
 	}
 	if doc.TaxRate != nil {
@@ -254,15 +255,19 @@ func (f *quoteForm) doc() ledger.QuoteDoc {
 			fail("id", "the quote's id (letters, digits, -), e.g. acme-2026")
 		}
 	}
-	var tax *decimal.Decimal
-	if v := f.value("tax_rate"); v != "" {
+	percent := func(key string) *decimal.Decimal {
+		v := f.value(key)
+		if v == "" {
+			return nil
+		}
 		d, err := decimal.NewFromString(v)
 		if err != nil {
-			fail("tax_rate", "a percent, e.g. 19 or 8.1")
-		} else {
-			tax = &d
+			fail(key, "a percent, e.g. 19 or 8.1")
+			return nil
 		}
+		return &d
 	}
+	tax := percent("tax_rate")
 	if name := f.value("name"); name != "" || f.value("currency") != "" {
 		p := &ledger.Prospect{Name: name, LegalName: f.value("legal_name"), Address: f.value("address"), TimeZone: f.value("time_zone")}
 		for _, e := range strings.Split(f.value("billing_emails"), ",") {
@@ -277,8 +282,8 @@ func (f *quoteForm) doc() ledger.QuoteDoc {
 			}
 			p.Currency = c
 		}
-		if tax != nil {
-			p.TaxRate = *tax
+		if pt := percent("prospect_tax"); pt != nil {
+			p.TaxRate = *pt
 		}
 		doc.Prospect = p
 	}
@@ -401,7 +406,7 @@ var headerOwners = []struct{ prefix, key string }{
 	{"term_months", "term_months"}, {"expires", "expires"}, {"payment_terms_days", "payment_terms_days"},
 	{"customer ", "customer"}, {"customer or prospect", "name"}, {"give customer", "customer"},
 	{"prospect: currency", "currency"}, {"prospect: time zone", "time_zone"}, {"prospect: time_zone", "time_zone"},
-	{"prospect: billing", "billing_emails"}, {"prospect: email", "billing_emails"}, {"prospect: tax", "tax_rate"},
+	{"prospect: billing", "billing_emails"}, {"prospect: email", "billing_emails"}, {"prospect: tax", "prospect_tax"},
 	{"prospect: legal", "legal_name"}, {"prospect: address", "address"}, {"prospect", "name"},
 	{"tax_rate", "tax_rate"}, {"billing", "billing"},
 	{"start", "start"}, {"seats", "seats"}, {"discounts", "discounts"}, {"invoice_minimum", "invoice_minimum"},

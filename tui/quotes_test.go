@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -495,7 +496,7 @@ func TestQuoteScreens(t *testing.T) {
 		{"quotes_list_100x30", nil},
 		{"quote_read_100x30", []string{"enter"}},
 		{"quote_editor_100x30", []string{"e"}},
-		{"quote_editor_error_100x30", []string{"e", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "x"}},
+		{"quote_editor_error_100x30", []string{"e", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "tab", "x"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -599,4 +600,32 @@ func TestQuoteEditorNeverCrashesProperty(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Opening a quote in the editor loses nothing: the form, shown with
+// catalog lines shortened, resolves to the very schedule and terms stored.
+func TestQuoteEditorRoundTrip(t *testing.T) {
+	b := quoteBook(t)
+	for _, id := range []string{"contoso-2026", "initech"} {
+		t.Run(id, func(t *testing.T) {
+			_, p := editQuote(t, b, id)
+			f := p.editor.form
+			if f.problems > 0 || !f.resolved {
+				t.Fatalf("the stored quote does not resolve in the editor: %q", f.general)
+			}
+			q := bookQuote(t, b, id)
+			want, _ := json.Marshal(q.QuoteContent)
+			got, _ := json.Marshal(f.content)
+			if string(got) != string(want) {
+				t.Errorf("the form changed the quote:\n got %s\nwant %s", got, want)
+			}
+			for _, ph := range f.phases {
+				for _, l := range ph.lines {
+					if strings.Contains(l.in.Value(), "tax_rate: null") || strings.Contains(l.in.Value(), "discounts: []") {
+						t.Errorf("line not shortened: %s", l.in.Value())
+					}
+				}
+			}
+		})
+	}
 }

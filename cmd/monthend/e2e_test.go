@@ -246,7 +246,7 @@ func TestQuoteUnderTmux(t *testing.T) {
 	waitFor("New quote")
 	// The cursor starts on the quote id; tab moves field by field
 	// (quote id, customer, prospect name, legal name, emails, address,
-	// currency, time zone, tax rate, start, term, billing, anchor day,
+	// currency, time zone, prospect tax, tax rate, start, term, billing, anchor day,
 	// payment days, expires, seats, discounts, invoice minimum, notes,
 	// then phase 1).
 	keys("-l", "ramp-e2e")
@@ -256,7 +256,7 @@ func TestQuoteUnderTmux(t *testing.T) {
 	keys("-l", "EUR")
 	keys("Tab")
 	keys("-l", "Europe/Berlin")
-	keys("Tab", "Tab", "C-u")
+	keys("Tab", "Tab", "Tab", "C-u")
 	keys("-l", start)
 	keys("Tab", "C-u")
 	keys("-l", "36")
