@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -20,7 +21,10 @@ import (
 //   - every event decodes, is attributed exactly when its alias is mapped, to
 //     that alias's customer, on its day in the customer's time zone, and is
 //     listed in the usage index or the unattributed list (and nothing else is);
-//   - the rollups and distinct-value counts equal a recount of the raw events.
+//   - the rollups and distinct-value counts equal a recount of the raw events;
+//   - every invoice has a summary equal to it, and no summary lacks its
+//     invoice; a change counter never lies behind a summary's; a draft its
+//     summary marks current (changes.go) is current by Staleness.
 //
 // progress, if not nil, is called with the number of events checked.
 func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, error) {
@@ -214,7 +218,76 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		}
 		return nil
 	})
-	return breaches, err
+	if err != nil {
+		return breaches, err
+	}
+	return breaches, b.checkSummaries(ctx, breach)
+}
+
+// checkSummaries compares every invoice with its summary, and checks each
+// draft its summary calls current against Staleness.
+func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) error {
+	var current []Invoice // drafts the summaries call current
+	err := b.view(func(tx *bolt.Tx) error {
+		sums := tx.Bucket(bucketInvoiceSummaries)
+		if err := tx.Bucket(bucketInvoices).ForEach(func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var inv Invoice
+			if err := json.Unmarshal(v, &inv); err != nil {
+				breach("invoice %s: %v", k, err)
+				return nil
+			}
+			got, found, err := getSummary(tx, string(k))
+			switch {
+			case err != nil:
+				breach("%v", err)
+				return nil
+			case !found:
+				breach("invoice %s has no summary", k)
+				return nil
+			}
+			want := summaryOf(&inv, got.Checked)
+			if !sameSummary(&got, &want) {
+				breach("invoice %s: summary %+v disagrees with the invoice %+v", k, got, want)
+			}
+			if inv.Status != InvoiceDraft || got.Checked == 0 {
+				return nil
+			}
+			if n := changeCount(tx, inv.CustomerID); got.Checked > n {
+				breach("invoice %s: summary checked at change %d, but customer %s's counter is %d", k, got.Checked, inv.CustomerID, n)
+			}
+			if knownCurrent(tx, &got) {
+				current = append(current, inv)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return sums.ForEach(func(k, _ []byte) error {
+			if tx.Bucket(bucketInvoices).Get(k) == nil {
+				breach("invoice summary %s has no invoice", k)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, inv := range current {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		reasons, err := b.Staleness(inv)
+		if err != nil {
+			return err
+		}
+		if len(reasons) > 0 {
+			breach("draft %s is marked current but is stale: %s", inv.ID, strings.Join(reasons, "; "))
+		}
+	}
+	return nil
 }
 
 func compareKeys(bk *bolt.Bucket, want map[string]bool, what string, breach func(string, ...any)) {

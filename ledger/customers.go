@@ -182,6 +182,10 @@ func (b *Book) UpdateCustomer(c Customer) error {
 		if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
 			return err
 		}
+		// The tax rate prices the customer's drafts (changes.go).
+		if err := bumpChanges(tx, c.ID); err != nil {
+			return err
+		}
 		return b.audit(tx, "customer.update", "customer "+c.ID, old.summary(), c.summary())
 	})
 }
@@ -199,6 +203,9 @@ func (b *Book) SetIssuedThrough(customerID string, day pricing.Date) error {
 		c.IssuedThrough = day
 		b.custCache.Clear()
 		if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
+			return err
+		}
+		if err := bumpChanges(tx, c.ID); err != nil { // what is late moved (changes.go)
 			return err
 		}
 		return b.audit(tx, "customer.issued_through", "customer "+c.ID, before.String(), day.String())

@@ -84,7 +84,10 @@ func getInvoice(tx *bolt.Tx, id string) (Invoice, bool, error) {
 	return inv, err == nil, err
 }
 
-func putInvoice(tx *bolt.Tx, inv *Invoice) error {
+// putInvoice writes inv, its period index entry and its summary. checked
+// is the customer's change counter at which a draft's inputs were found
+// current (0: not known; see changes.go).
+func putInvoice(tx *bolt.Tx, inv *Invoice, checked uint64) error {
 	v, err := json.Marshal(inv)
 	if err != nil {
 		return err
@@ -92,7 +95,11 @@ func putInvoice(tx *bolt.Tx, inv *Invoice) error {
 	if err := tx.Bucket(bucketInvoices).Put([]byte(inv.ID), v); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketInvoicePeriods).Put(periodIndexKey(inv.Period.Label, inv.ID), nil)
+	if err := tx.Bucket(bucketInvoicePeriods).Put(periodIndexKey(inv.Period.Label, inv.ID), nil); err != nil {
+		return err
+	}
+	s := summaryOf(inv, checked)
+	return putSummary(tx, &s)
 }
 
 // Invoice returns the invoice with id (schedule:period) or number.

@@ -60,7 +60,11 @@ func (b *Book) Recalc(ctx context.Context, label string, progress func(done, tot
 			if err != nil {
 				return err
 			}
-			jobs = append(jobs, recalcJob{schedule: s, customer: c})
+			j := recalcJob{schedule: s, customer: c, changes: changeCount(tx, c.ID)}
+			if err := j.findCurrent(tx, label); err != nil {
+				return err
+			}
+			jobs = append(jobs, j)
 		}
 		return nil
 	})
@@ -137,15 +141,42 @@ func (b *Book) Recalc(ctx context.Context, label string, progress func(done, tot
 type recalcJob struct {
 	schedule ScheduleRecord
 	customer Customer
+	// changes is the customer's change counter, read before any usage.
+	changes uint64
+	// current is the period's draft, known current without pricing it:
+	// nothing it depends on has changed since it was last found current.
+	current *invoiceSummary
 	// results of price:
 	skip    bool // no invoice for this period
 	invoice Invoice
 	err     error
 }
 
+// findCurrent sets j.current if the period's draft was found current at
+// the customer's present change counter and has the newest schedule
+// version: pricing it again would give the same invoice (changes.go).
+func (j *recalcJob) findCurrent(tx *bolt.Tx, label string) error {
+	cal := j.schedule.Schedule.Calendar()
+	index, err := cal.ParsePeriodRef(label)
+	if err != nil {
+		return nil
+	}
+	s, found, err := getSummary(tx, invoiceID(j.schedule.ID, cal.GridPeriod(index).Label()))
+	if err != nil || !found {
+		return err
+	}
+	if s.Status == InvoiceDraft && s.Checked != 0 && s.Checked == j.changes && s.ScheduleVersion == j.schedule.Version {
+		j.current = &s
+	}
+	return nil
+}
+
 // price computes the job's invoice for period label, outside any write
 // transaction.
 func (j *recalcJob) price(b *Book, label string) {
+	if j.current != nil {
+		return
+	}
 	s := *j.schedule.Schedule
 	if s.TaxRate.IsZero() {
 		s.TaxRate = j.customer.TaxRate // the customer's rate unless the schedule sets one
@@ -201,6 +232,10 @@ func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
 	}
 	id := invoiceID(j.schedule.ID, "")
 	r := RecalcResult{ID: id, CustomerID: j.customer.ID, Currency: j.customer.Currency.Code()}
+	if j.current != nil {
+		r.ID, r.Outcome, r.Before, r.After = j.current.ID, RecalcUnchanged, j.current.Total, j.current.Total
+		return r, nil
+	}
 	if j.err != nil {
 		r.Outcome, r.Reason = RecalcFailed, fmt.Sprintf("schedule %s v%d: %v", j.schedule.ID, j.schedule.Version, j.err)
 		return r, nil
@@ -219,7 +254,14 @@ func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
 		}
 		if sameInputs(&old, &inv) && sameFigures(&old.Figures, &inv.Figures) {
 			r.Outcome = RecalcUnchanged
-			return r, nil
+			// Current as of j.changes: remember it, so listings and the
+			// next recalc need not price it again.
+			s, _, err := getSummary(tx, old.ID)
+			if err != nil || s.Checked == j.changes {
+				return r, err
+			}
+			s = summaryOf(&old, j.changes)
+			return r, putSummary(tx, &s)
 		}
 		prev := old.Figures
 		inv.Previous = &prev
@@ -228,7 +270,7 @@ func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
 		r.Outcome = RecalcCreated
 	}
 	inv.CalculatedAt = b.now().UTC()
-	if err := putInvoice(tx, &inv); err != nil {
+	if err := putInvoice(tx, &inv, j.changes); err != nil {
 		return r, err
 	}
 	before := ""

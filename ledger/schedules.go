@@ -189,3 +189,18 @@ func latestSchedules(tx *bolt.Tx) ([]ScheduleRecord, error) {
 	}
 	return out, flush()
 }
+
+// latestScheduleVersion is the newest version of schedule id, read from the
+// key alone.
+func latestScheduleVersion(tx *bolt.Tx, id string) (int, bool) {
+	prefix := append([]byte(id), 0)
+	c := tx.Bucket(bucketSchedules).Cursor()
+	k, _ := c.Seek(scheduleKey(id, 1<<32-1))
+	if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+4 {
+		k, _ = c.Prev()
+	}
+	if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+4 {
+		return 0, false
+	}
+	return int(binary.BigEndian.Uint32(k[len(prefix):])), true
+}

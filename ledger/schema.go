@@ -37,6 +37,10 @@ var (
 	// The outbox (schema 4).
 	bucketOutbox          = []byte("outbox")            // 8-byte sequence → OutboxItem (JSON)
 	bucketOutboxByInvoice = []byte("outbox_by_invoice") // invoice id → sequence of its latest item
+
+	// Listing without decoding invoices or recomputing staleness (schema 5).
+	bucketInvoiceSummaries = []byte("invoice_summaries") // invoice id → invoiceSummary (binary, summary.go), written with the invoice
+	bucketChanges          = []byte("changes")           // customer id → 8-byte change counter (changes.go)
 )
 
 // unattributed: alias|SEQ → nothing.
@@ -56,7 +60,7 @@ var (
 
 // schemaVersion is the version this code writes. Each migration moves a book
 // from version i to i+1 and runs in its own transaction at Open.
-const schemaVersion = 4
+const schemaVersion = 5
 
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the first layout.
@@ -103,6 +107,24 @@ var migrations = []func(tx *bolt.Tx) error{
 			}
 		}
 		return nil
+	},
+	// 4 → 5: a summary of every invoice, and the customers' change
+	// counters. No draft is known current yet (Checked 0): listings check
+	// each the slow way until the next recalc marks it.
+	func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketInvoiceSummaries, bucketChanges} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketInvoices).ForEach(func(k, v []byte) error {
+			var inv Invoice
+			if err := json.Unmarshal(v, &inv); err != nil {
+				return fmt.Errorf("invoice %s: %w", k, err)
+			}
+			s := summaryOf(&inv, 0)
+			return putSummary(tx, &s)
+		})
 	},
 }
 

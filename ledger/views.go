@@ -162,11 +162,21 @@ func (b *Book) ViewPeriod(v View) (string, error) { return resolvePeriod(v.Perio
 // ViewRows returns the rows a view selects, in its order, and the period
 // label it resolved to.
 func (b *Book) ViewRows(v View, th Thresholds) ([]InvoiceRow, string, error) {
+	return b.viewRows(v, th, b.MonthOverMonth)
+}
+
+// ViewSummaryRows is ViewRows from SummaryRows: the same rows, flags and
+// order, without lines and per-line changes — for lists.
+func (b *Book) ViewSummaryRows(v View, th Thresholds) ([]InvoiceRow, string, error) {
+	return b.viewRows(v, th, b.SummaryRows)
+}
+
+func (b *Book) viewRows(v View, th Thresholds, rowsOf func(string, Thresholds) ([]InvoiceRow, error)) ([]InvoiceRow, string, error) {
 	label, err := resolvePeriod(v.Period, b.now())
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := b.MonthOverMonth(label, th)
+	rows, err := rowsOf(label, th)
 	if err != nil {
 		return nil, label, err
 	}
