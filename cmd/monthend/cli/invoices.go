@@ -155,16 +155,22 @@ for the period before: previous total, Δ, Δ% and flags —
 				return err
 			}
 			defer book.Close()
+			// The table needs no lines: read the invoices' summaries.
+			// --json prints every line's change, so it reads whole invoices.
+			rowsOf, viewRows := book.SummaryRows, book.ViewSummaryRows
+			if asJSON {
+				rowsOf, viewRows = book.MonthOverMonth, book.ViewRows
+			}
 			var rows []ledger.InvoiceRow
 			if viewName != "" {
 				v, err := book.GetView(viewName)
 				if err != nil {
 					return err
 				}
-				if rows, period, err = book.ViewRows(v, ledger.Thresholds{Percent: th}); err != nil {
+				if rows, period, err = viewRows(v, ledger.Thresholds{Percent: th}); err != nil {
 					return err
 				}
-			} else if rows, err = book.MonthOverMonth(period, ledger.Thresholds{Percent: th}); err != nil {
+			} else if rows, err = rowsOf(period, ledger.Thresholds{Percent: th}); err != nil {
 				return err
 			}
 			if asJSON {
