@@ -248,7 +248,7 @@ func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) 
 				breach("invoice %s has no summary", k)
 				return nil
 			}
-			want := summaryOf(&inv, got.Checked)
+			want := summaryOf(&inv, got.freshness)
 			if !sameSummary(&got, &want) {
 				breach("invoice %s: summary %+v disagrees with the invoice %+v", k, got, want)
 			}
@@ -265,9 +265,22 @@ func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) 
 		}); err != nil {
 			return err
 		}
-		return sums.ForEach(func(k, _ []byte) error {
+		if err := sums.ForEach(func(k, _ []byte) error {
 			if tx.Bucket(bucketInvoices).Get(k) == nil {
 				breach("invoice summary %s has no invoice", k)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		// No change mark is above its customer's counter.
+		return tx.Bucket(bucketChanges).ForEach(func(k, v []byte) error {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 {
+				return nil
+			}
+			if n := changeCount(tx, string(k[:i])); len(v) != 8 || binary.BigEndian.Uint64(v) > n {
+				breach("change mark %q is %x, above customer %s's counter %d", k, v, k[:i], n)
 			}
 			return nil
 		})

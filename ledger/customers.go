@@ -183,7 +183,7 @@ func (b *Book) UpdateCustomer(c Customer) error {
 			return err
 		}
 		// The tax rate prices the customer's drafts (changes.go).
-		if err := bumpChanges(tx, c.ID); err != nil {
+		if err := markChanged(tx, c.ID, 0); err != nil {
 			return err
 		}
 		return b.audit(tx, "customer.update", "customer "+c.ID, old.summary(), c.summary())
@@ -205,7 +205,7 @@ func (b *Book) SetIssuedThrough(customerID string, day pricing.Date) error {
 		if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
 			return err
 		}
-		if err := bumpChanges(tx, c.ID); err != nil { // what is late moved (changes.go)
+		if err := markChanged(tx, c.ID, 0); err != nil { // what is late moved (changes.go)
 			return err
 		}
 		return b.audit(tx, "customer.issued_through", "customer "+c.ID, before.String(), day.String())

@@ -84,10 +84,9 @@ func getInvoice(tx *bolt.Tx, id string) (Invoice, bool, error) {
 	return inv, err == nil, err
 }
 
-// putInvoice writes inv, its period index entry and its summary. checked
-// is the customer's change counter at which a draft's inputs were found
-// current (0: not known; see changes.go).
-func putInvoice(tx *bolt.Tx, inv *Invoice, checked uint64) error {
+// putInvoice writes inv, its period index entry and its summary, with when
+// a draft was found current (the zero freshness: not known; changes.go).
+func putInvoice(tx *bolt.Tx, inv *Invoice, f freshness) error {
 	v, err := json.Marshal(inv)
 	if err != nil {
 		return err
@@ -98,7 +97,7 @@ func putInvoice(tx *bolt.Tx, inv *Invoice, checked uint64) error {
 	if err := tx.Bucket(bucketInvoicePeriods).Put(periodIndexKey(inv.Period.Label, inv.ID), nil); err != nil {
 		return err
 	}
-	s := summaryOf(inv, checked)
+	s := summaryOf(inv, f)
 	return putSummary(tx, &s)
 }
 

@@ -211,8 +211,8 @@ func previousSummary(c *bolt.Cursor, s *invoiceSummary) (invoiceSummary, bool, e
 		return invoiceSummary{}, false, nil
 	}
 	prefix := s.ScheduleID + ":"
-	k, v := c.Seek([]byte(s.ID))
-	if k == nil {
+	var k, v []byte
+	if k, _ = c.Seek([]byte(s.ID)); k == nil {
 		k, v = c.Last()
 	} else {
 		k, v = c.Prev()
@@ -230,10 +230,10 @@ func previousSummary(c *bolt.Cursor, s *invoiceSummary) (invoiceSummary, bool, e
 	return invoiceSummary{}, false, nil
 }
 
-// knownCurrent: the draft was found current at its customer's present
-// change counter and no newer schedule version exists, so it is not stale.
+// knownCurrent: the draft was found current, nothing it read changed since
+// and no newer schedule version exists, so it is not stale (changes.go).
 func knownCurrent(tx *bolt.Tx, s *invoiceSummary) bool {
-	if s.Checked == 0 || s.Checked != changeCount(tx, s.CustomerID) {
+	if s.Checked == 0 || !unchangedSince(tx, s.CustomerID, s.Checked, s.Through) {
 		return false
 	}
 	v, found := latestScheduleVersion(tx, s.ScheduleID)

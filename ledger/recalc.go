@@ -141,8 +141,10 @@ func (b *Book) Recalc(ctx context.Context, label string, progress func(done, tot
 type recalcJob struct {
 	schedule ScheduleRecord
 	customer Customer
-	// changes is the customer's change counter, read before any usage.
+	// changes is the customer's change counter, read before any usage;
+	// through, after price, the end of the days its usage was read for.
 	changes uint64
+	through pricing.Date
 	// current is the period's draft, known current without pricing it:
 	// nothing it depends on has changed since it was last found current.
 	current *invoiceSummary
@@ -152,8 +154,8 @@ type recalcJob struct {
 	err     error
 }
 
-// findCurrent sets j.current if the period's draft was found current at
-// the customer's present change counter and has the newest schedule
+// findCurrent sets j.current if the period's draft was found current,
+// nothing it read has changed since and it has the newest schedule
 // version: pricing it again would give the same invoice (changes.go).
 func (j *recalcJob) findCurrent(tx *bolt.Tx, label string) error {
 	cal := j.schedule.Schedule.Calendar()
@@ -165,7 +167,7 @@ func (j *recalcJob) findCurrent(tx *bolt.Tx, label string) error {
 	if err != nil || !found {
 		return err
 	}
-	if s.Status == InvoiceDraft && s.Checked != 0 && s.Checked == j.changes && s.ScheduleVersion == j.schedule.Version {
+	if s.Status == InvoiceDraft && s.ScheduleVersion == j.schedule.Version && knownCurrent(tx, &s) {
 		j.current = &s
 	}
 	return nil
@@ -214,6 +216,7 @@ func (j *recalcJob) price(b *Book, label string) {
 		}
 		inv.Total = inv.Subtotal.Add(inv.Tax)
 	}
+	j.through = usage.through
 	p := inv.Period
 	j.invoice = Invoice{
 		ID: invoiceID(j.schedule.ID, p.Label()), CustomerID: j.customer.ID,
@@ -257,10 +260,10 @@ func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
 			// Current as of j.changes: remember it, so listings and the
 			// next recalc need not price it again.
 			s, _, err := getSummary(tx, old.ID)
-			if err != nil || s.Checked == j.changes {
+			if err != nil || s.Checked == j.changes && s.Through.Equal(j.through) {
 				return r, err
 			}
-			s = summaryOf(&old, j.changes)
+			s = summaryOf(&old, freshness{Checked: j.changes, Through: j.through})
 			return r, putSummary(tx, &s)
 		}
 		prev := old.Figures
@@ -270,7 +273,7 @@ func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
 		r.Outcome = RecalcCreated
 	}
 	inv.CalculatedAt = b.now().UTC()
-	if err := putInvoice(tx, &inv, j.changes); err != nil {
+	if err := putInvoice(tx, &inv, freshness{Checked: j.changes, Through: j.through}); err != nil {
 		return r, err
 	}
 	before := ""
@@ -314,9 +317,13 @@ type bookUsage struct {
 	book     *Book
 	customer string
 	spans    map[[2]pricing.Date]map[string]decimal.Decimal
+	through  pricing.Date // the latest end of a span asked for
 }
 
 func (u *bookUsage) Total(metric string, from, to pricing.Date) (decimal.Decimal, error) {
+	if to.After(u.through) {
+		u.through = to
+	}
 	key := [2]pricing.Date{from, to}
 	if m, ok := u.spans[key]; ok {
 		return m[metric], nil

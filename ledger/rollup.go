@@ -473,7 +473,7 @@ func (w *writer) flush() error {
 	}
 	clear(w.touched)
 	// Drafts priced from these rollups may now be stale (changes.go).
-	return bumpRollupCustomers(w.tx, keys)
+	return markRollups(w.tx, keys)
 }
 
 // getSorted calls fn with the stored value of each of keys (ascending) that

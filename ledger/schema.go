@@ -40,7 +40,7 @@ var (
 
 	// Listing without decoding invoices or recomputing staleness (schema 5).
 	bucketInvoiceSummaries = []byte("invoice_summaries") // invoice id → invoiceSummary (binary, summary.go), written with the invoice
-	bucketChanges          = []byte("changes")           // customer id → 8-byte change counter (changes.go)
+	bucketChanges          = []byte("changes")           // customer id → 8-byte change counter; customer|MONTH → the counter at its last change (changes.go)
 )
 
 // unattributed: alias|SEQ → nothing.
@@ -109,7 +109,7 @@ var migrations = []func(tx *bolt.Tx) error{
 		return nil
 	},
 	// 4 → 5: a summary of every invoice, and the customers' change
-	// counters. No draft is known current yet (Checked 0): listings check
+	// marks. No draft is known current yet (Checked 0): listings check
 	// each the slow way until the next recalc marks it.
 	func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketInvoiceSummaries, bucketChanges} {
@@ -122,7 +122,7 @@ var migrations = []func(tx *bolt.Tx) error{
 			if err := json.Unmarshal(v, &inv); err != nil {
 				return fmt.Errorf("invoice %s: %w", k, err)
 			}
-			s := summaryOf(&inv, 0)
+			s := summaryOf(&inv, freshness{})
 			return putSummary(tx, &s)
 		})
 	},

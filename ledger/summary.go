@@ -34,13 +34,19 @@ type invoiceSummary struct {
 	CalculatedAt    time.Time
 	Minimum         bool // a usage or invoice minimum line was applied
 	Late            bool // bills late usage of an issued period (has adjustments)
-	// Checked is the customer's change counter (changes.go) at which this
-	// draft's inputs were last found current, 0 if never. Only Recalc sets
-	// it, from a counter read before it read any usage.
-	Checked uint64
+	freshness
 }
 
-func summaryOf(inv *Invoice, checked uint64) invoiceSummary {
+// freshness says when a draft was last found current (changes.go): the
+// customer's change counter read before its pricing read any usage
+// (Checked, 0 if never), and the end (exclusive) of the days that pricing
+// read (Through, zero if none). Only Recalc sets it.
+type freshness struct {
+	Checked uint64
+	Through pricing.Date
+}
+
+func summaryOf(inv *Invoice, f freshness) invoiceSummary {
 	return invoiceSummary{
 		ID: inv.ID, CustomerID: inv.CustomerID, ScheduleID: inv.ScheduleID, ScheduleVersion: inv.ScheduleVersion,
 		Period: inv.Period, Status: inv.Status, Number: inv.Number, IssueDate: inv.IssueDate, DueDate: inv.DueDate,
@@ -49,12 +55,12 @@ func summaryOf(inv *Invoice, checked uint64) invoiceSummary {
 		Minimum: slices.ContainsFunc(inv.Lines, func(l pricing.InvoiceLine) bool {
 			return l.Kind == pricing.MinimumLine || l.Kind == pricing.InvoiceMinimumLine
 		}),
-		Late:    len(inv.Adjustments) > 0,
-		Checked: checked,
+		Late:      len(inv.Adjustments) > 0,
+		freshness: f,
 	}
 }
 
-// sameSummary compares everything but Checked.
+// sameSummary compares everything but the freshness.
 func sameSummary(a, b *invoiceSummary) bool {
 	return a.ID == b.ID && a.CustomerID == b.CustomerID && a.ScheduleID == b.ScheduleID &&
 		a.ScheduleVersion == b.ScheduleVersion && a.Period.Label == b.Period.Label &&
@@ -96,7 +102,8 @@ func encodeSummary(buf []byte, s *invoiceSummary) []byte {
 		flags |= 2
 	}
 	buf = append(buf, flags)
-	return binary.AppendUvarint(buf, s.Checked)
+	buf = binary.AppendUvarint(buf, s.Checked)
+	return binary.AppendUvarint(buf, uint64(dayNum(s.Through)))
 }
 
 func decodeSummary(id string, b []byte) (invoiceSummary, error) {
@@ -126,6 +133,7 @@ func decodeSummary(id string, b []byte) (invoiceSummary, error) {
 	flags := d.byte()
 	s.Minimum, s.Late = flags&1 != 0, flags&2 != 0
 	s.Checked = d.uvarint()
+	s.Through = dayOfNum(uint32(d.uvarint()))
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errCorrupt
 	}

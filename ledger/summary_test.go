@@ -393,3 +393,42 @@ func TestMigrationToSchema5BuildsSummaries(t *testing.T) {
 	}
 	mustCheck(t, b)
 }
+
+// Usage for days a draft did not read (this month's, for last month's
+// draft billed in arrears) leaves it known current: listing and recalc
+// need not check it the slow way.
+func TestUsageForOtherMonthsLeavesDraftsCurrent(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	if _, err := b.SaveSchedule("acme-2026", "acme", ScheduleActive, "", acmeSchedule(t)); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, b, calls("mar", 3, "2026-03-10T10:00:00Z")...)
+	recalc(t, b, "2026-04") // April's fee and March's calls
+	known := func() bool {
+		var ok bool
+		err := b.view(func(tx *bolt.Tx) error {
+			s, _, err := getSummary(tx, "acme-2026:2026-04")
+			ok = knownCurrent(tx, &s)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !known() {
+		t.Fatal("a freshly priced draft is not known current")
+	}
+	ingest(t, b, calls("apr", 5, "2026-04-01T10:00:00Z")...) // April's usage: May's invoice bills it
+	if !known() {
+		t.Error("usage of a month the draft did not read made it suspect")
+	}
+	if r := row(t, sameRows(t, b, "2026-04"), "acme-2026:2026-04"); slices.Contains(r.Flags, FlagStale) {
+		t.Errorf("stale: %v", r.Stale)
+	}
+	ingest(t, b, calls("mar2", 1, "2026-03-31T10:00:00Z")...)
+	if known() {
+		t.Error("usage of a month the draft read left it known current")
+	}
+}
