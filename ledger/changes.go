@@ -18,18 +18,18 @@ import (
 // value when that month's usage last changed. Month 0 marks changes that
 // concern all of the customer's drafts whatever days they read: an invoice
 // issued (what is late moves), the customer record updated (its tax rate
-// prices drafts). Every transaction that changes such an input increments
-// the counter once and sets the marks it touched: the rollup writer
-// (ingestion, corrections, mapping an alias) for every customer and month
-// whose rollups it writes; Issue, UpdateCustomer and SetIssuedThrough for
-// month 0.
+// prices drafts), a new schedule version saved. Every transaction that
+// changes such an input increments the counter once and sets the marks it
+// touched: the rollup writer (ingestion, corrections, mapping an alias) for
+// every customer and month whose rollups it writes; Issue, UpdateCustomer,
+// SetIssuedThrough and SaveSchedule for month 0.
 //
 // A draft's summary records the counter read before its pricing read any
 // usage (Checked) and the end of the days it read (Through: the pricing's
 // own usage, and the earlier periods its late-usage check read). The draft
 // is current if no mark of month 0 or of a month before Through is above
-// Checked — nothing it read has moved since — and its schedule version is
-// the newest. Otherwise it may be stale, and only then is it checked the
+// Checked: nothing it read has moved since, and its schedule has no newer
+// version. Otherwise it may be stale, and only then is it checked the
 // slow way (Staleness). Usage arriving for this month does not make last
 // month's drafts suspect.
 //

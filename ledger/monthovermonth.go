@@ -89,6 +89,7 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 	}
 	prevLabel := from.AddDays(-1).String()[:7]
 	err = b.view(func(tx *bolt.Tx) error {
+		rows = make([]InvoiceRow, 0, countPeriod(tx, label))
 		sc := tx.Bucket(bucketInvoiceSummaries).Cursor()
 		err := forPeriod(tx, label, func(s *invoiceSummary) error {
 			seen[s.ScheduleID] = true
@@ -181,13 +182,17 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 	return append(rows, missing...), nil
 }
 
-// forPeriod calls fn with the summary of every invoice of period label, by id.
+// forPeriod calls fn with the summary of every invoice of period label, by
+// id. fn must not keep s: it is reused.
 func forPeriod(tx *bolt.Tx, label string, fn func(s *invoiceSummary) error) error {
 	prefix := periodIndexKey(label, "")
 	c := tx.Bucket(bucketInvoicePeriods).Cursor()
+	var s invoiceSummary
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		id := string(k[len(prefix):])
-		s, found, err := getSummary(tx, id)
+		var found bool
+		var err error
+		s, found, err = getSummary(tx, id)
 		if err != nil {
 			return err
 		}
@@ -199,6 +204,17 @@ func forPeriod(tx *bolt.Tx, label string, fn func(s *invoiceSummary) error) erro
 		}
 	}
 	return nil
+}
+
+// countPeriod is the number of invoices of period label.
+func countPeriod(tx *bolt.Tx, label string) int {
+	prefix := periodIndexKey(label, "")
+	c := tx.Bucket(bucketInvoicePeriods).Cursor()
+	n := 0
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // previousSummary finds the same schedule's invoice for the period before
@@ -230,14 +246,11 @@ func previousSummary(c *bolt.Cursor, s *invoiceSummary) (invoiceSummary, bool, e
 	return invoiceSummary{}, false, nil
 }
 
-// knownCurrent: the draft was found current, nothing it read changed since
-// and no newer schedule version exists, so it is not stale (changes.go).
+// knownCurrent: the draft was found current and nothing it read changed
+// since — usage of its days, or anything customer-wide, a new version of
+// its schedule included — so it is not stale (changes.go).
 func knownCurrent(tx *bolt.Tx, s *invoiceSummary) bool {
-	if s.Checked == 0 || !unchangedSince(tx, s.CustomerID, s.Checked, s.Through) {
-		return false
-	}
-	v, found := latestScheduleVersion(tx, s.ScheduleID)
-	return found && v == s.ScheduleVersion
+	return s.Checked != 0 && unchangedSince(tx, s.CustomerID, s.Checked, s.Through)
 }
 
 // missingSchedules are rows for the previous calendar month's invoices

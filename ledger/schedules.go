@@ -103,6 +103,11 @@ func (b *Book) SaveSchedule(id, customerID string, status ScheduleStatus, late L
 		if err := tx.Bucket(bucketSchedules).Put(scheduleKey(id, rec.Version), v); err != nil {
 			return err
 		}
+		// The customer's drafts of this schedule are priced from an older
+		// version now (changes.go).
+		if err := markChanged(tx, customerID, 0); err != nil {
+			return err
+		}
 		return b.audit(tx, "schedule.save", "schedule "+id, before, fmt.Sprintf("v%d %s", rec.Version, rec.Status))
 	})
 	return rec, err
@@ -188,19 +193,4 @@ func latestSchedules(tx *bolt.Tx) ([]ScheduleRecord, error) {
 		return nil, err
 	}
 	return out, flush()
-}
-
-// latestScheduleVersion is the newest version of schedule id, read from the
-// key alone.
-func latestScheduleVersion(tx *bolt.Tx, id string) (int, bool) {
-	prefix := append([]byte(id), 0)
-	c := tx.Bucket(bucketSchedules).Cursor()
-	k, _ := c.Seek(scheduleKey(id, 1<<32-1))
-	if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+4 {
-		k, _ = c.Prev()
-	}
-	if k == nil || !bytes.HasPrefix(k, prefix) || len(k) != len(prefix)+4 {
-		return 0, false
-	}
-	return int(binary.BigEndian.Uint32(k[len(prefix):])), true
 }

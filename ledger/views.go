@@ -180,20 +180,25 @@ func (b *Book) viewRows(v View, th Thresholds, rowsOf func(string, Thresholds) (
 	if err != nil {
 		return nil, label, err
 	}
-	out := rows[:0]
-	for _, r := range rows {
-		if v.matches(&r) {
-			out = append(out, r)
+	// Sort pointers, not the rows: a row is several hundred bytes.
+	var sel []*InvoiceRow
+	for i := range rows {
+		if v.matches(&rows[i]) {
+			sel = append(sel, &rows[i])
 		}
 	}
 	key, desc, _ := sortKey(v.Sort)
-	slices.SortStableFunc(out, func(x, y InvoiceRow) int {
-		c := compareRows(&x, &y, key)
+	slices.SortStableFunc(sel, func(x, y *InvoiceRow) int {
+		c := compareRows(x, y, key)
 		if desc {
 			return -c
 		}
 		return c
 	})
+	out := make([]InvoiceRow, len(sel))
+	for i, r := range sel {
+		out[i] = *r
+	}
 	return out, label, nil
 }
 
