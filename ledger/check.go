@@ -229,7 +229,6 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) error {
 	var current []Invoice // drafts the summaries call current
 	err := b.view(func(tx *bolt.Tx) error {
-		sums := tx.Bucket(bucketInvoiceSummaries)
 		if err := tx.Bucket(bucketInvoices).ForEach(func(k, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -265,9 +264,17 @@ func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) 
 		}); err != nil {
 			return err
 		}
-		if err := sums.ForEach(func(k, _ []byte) error {
-			if tx.Bucket(bucketInvoices).Get(k) == nil {
-				breach("invoice summary %s has no invoice", k)
+		if err := tx.Bucket(bucketInvoicePeriods).ForEach(func(k, _ []byte) error {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 {
+				breach("invoice period index key %q has no separator", k)
+				return nil
+			}
+			label, id := k[:i], k[i+1:]
+			if tx.Bucket(bucketInvoices).Get(id) == nil {
+				breach("invoice summary %s (period %s) has no invoice", id, label)
+			} else if string(label) != labelOfID(string(id)) {
+				breach("invoice %s is indexed under period %s", id, label)
 			}
 			return nil
 		}); err != nil {

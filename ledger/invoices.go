@@ -84,17 +84,15 @@ func getInvoice(tx *bolt.Tx, id string) (Invoice, bool, error) {
 	return inv, err == nil, err
 }
 
-// putInvoice writes inv, its period index entry and its summary, with when
-// a draft was found current (the zero freshness: not known; changes.go).
+// putInvoice writes inv and its period index entry, which holds its
+// summary, with when a draft was found current (the zero freshness: not
+// known; changes.go).
 func putInvoice(tx *bolt.Tx, inv *Invoice, f freshness) error {
 	v, err := json.Marshal(inv)
 	if err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketInvoices).Put([]byte(inv.ID), v); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketInvoicePeriods).Put(periodIndexKey(inv.Period.Label, inv.ID), nil); err != nil {
 		return err
 	}
 	s := summaryOf(inv, f)

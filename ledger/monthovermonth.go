@@ -74,14 +74,14 @@ func (b *Book) SummaryRows(label string, th Thresholds) ([]InvoiceRow, error) {
 
 // monthOverMonth builds the rows from the summaries, with whole invoices
 // and per-line changes if detail. A draft is stale-checked the slow way
-// (Staleness) only when its customer's change counter moved since it was
-// last found current, or its schedule has a newer version (changes.go).
+// (Staleness) only when something it was priced from may have changed
+// since it was last found current (changes.go).
 func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]InvoiceRow, error) {
 	var rows []InvoiceRow
 	var suspect []int             // rows whose drafts may be stale
 	full := map[int]Invoice{}     // whole invoices of suspect rows, when !detail
 	seen := map[string]bool{}     // schedules with an invoice in label
-	var prevRows []invoiceSummary // the previous calendar month's, for missing rows
+	var prevRows []invoiceSummary // the previous calendar month's
 	cs := currencies{}
 	from, _, err := Month(label)
 	if err != nil {
@@ -89,9 +89,21 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 	}
 	prevLabel := from.AddDays(-1).String()[:7]
 	err = b.view(func(tx *bolt.Tx) error {
+		// The previous calendar month's invoices: most schedules' previous
+		// periods, and the rows of those missing now.
+		if err := forPeriod(tx, prevLabel, func(s *invoiceSummary) error {
+			prevRows = append(prevRows, *s)
+			return nil
+		}); err != nil {
+			return err
+		}
+		prevOf := make(map[string]*invoiceSummary, len(prevRows))
+		for i := range prevRows {
+			prevOf[prevRows[i].ScheduleID] = &prevRows[i]
+		}
 		rows = make([]InvoiceRow, 0, countPeriod(tx, label))
-		sc := tx.Bucket(bucketInvoiceSummaries).Cursor()
-		err := forPeriod(tx, label, func(s *invoiceSummary) error {
+		ic := tx.Bucket(bucketInvoices).Cursor()
+		return forPeriod(tx, label, func(s *invoiceSummary) error {
 			seen[s.ScheduleID] = true
 			var inv Invoice
 			var err error
@@ -107,8 +119,10 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 				return err
 			}
 			row := InvoiceRow{Invoice: inv}
-			prev, found, err := previousSummary(sc, s)
-			if err != nil {
+			prev, found := invoiceSummary{}, false
+			if p := prevOf[s.ScheduleID]; p != nil && p.Period.Index == s.Period.Index-1 {
+				prev, found = *p, true
+			} else if prev, found, err = previousSummary(tx, ic, s); err != nil {
 				return err
 			}
 			if found {
@@ -147,15 +161,6 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 			rows = append(rows, row)
 			return nil
 		})
-		if err != nil {
-			return err
-		}
-		return forPeriod(tx, prevLabel, func(s *invoiceSummary) error {
-			if !seen[s.ScheduleID] && s.Status != InvoiceVoid {
-				prevRows = append(prevRows, *s)
-			}
-			return nil
-		})
 	})
 	if err != nil {
 		return nil, err
@@ -175,7 +180,13 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 			rows[i].Flags = append(rows[i].Flags, FlagStale)
 		}
 	}
-	missing, err := b.missingSchedules(label, prevRows, cs)
+	var gone []invoiceSummary
+	for _, p := range prevRows {
+		if !seen[p.ScheduleID] && p.Status != InvoiceVoid {
+			gone = append(gone, p)
+		}
+	}
+	missing, err := b.missingSchedules(label, gone, cs)
 	if err != nil {
 		return nil, err
 	}
@@ -183,21 +194,19 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 }
 
 // forPeriod calls fn with the summary of every invoice of period label, by
-// id. fn must not keep s: it is reused.
+// id: one scan of the period index. fn must not keep s: it is reused.
 func forPeriod(tx *bolt.Tx, label string, fn func(s *invoiceSummary) error) error {
 	prefix := periodIndexKey(label, "")
 	c := tx.Bucket(bucketInvoicePeriods).Cursor()
 	var s invoiceSummary
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		id := string(k[len(prefix):])
-		var found bool
-		var err error
-		s, found, err = getSummary(tx, id)
-		if err != nil {
-			return err
-		}
-		if !found {
+		if len(v) == 0 {
 			return fmt.Errorf("invoice %s has no summary (monthend check)", id)
+		}
+		var err error
+		if s, err = decodeSummary(id, v); err != nil {
+			return fmt.Errorf("invoice summary %s: %w", id, err)
 		}
 		if err := fn(&s); err != nil {
 			return err
@@ -218,25 +227,27 @@ func countPeriod(tx *bolt.Tx, label string) int {
 }
 
 // previousSummary finds the same schedule's invoice for the period before
-// s's. Invoice ids are schedule ":" label and labels sort as periods do, so
-// it is the schedule's first key before s's, if that one has the period
-// index before. (Keys of another schedule whose id extends this one's with
-// ":" can sit in between; they are stepped over.)
-func previousSummary(c *bolt.Cursor, s *invoiceSummary) (invoiceSummary, bool, error) {
+// s's, for schedules not billed monthly (monthOverMonth looks in the
+// previous calendar month first). c is a cursor on the invoices bucket:
+// ids are schedule ":" label and labels sort as periods do, so it is the
+// schedule's first id before s's, if that one has the period index before.
+// (Ids of another schedule whose id extends this one's with ":" can sit in
+// between; they are stepped over.)
+func previousSummary(tx *bolt.Tx, c *bolt.Cursor, s *invoiceSummary) (invoiceSummary, bool, error) {
 	if s.Period.Index == 0 {
 		return invoiceSummary{}, false, nil
 	}
 	prefix := s.ScheduleID + ":"
-	var k, v []byte
+	var k []byte
 	if k, _ = c.Seek([]byte(s.ID)); k == nil {
-		k, v = c.Last()
+		k, _ = c.Last()
 	} else {
-		k, v = c.Prev()
+		k, _ = c.Prev()
 	}
-	for ; k != nil && strings.HasPrefix(string(k), prefix); k, v = c.Prev() {
-		p, err := decodeSummary(string(k), v)
-		if err != nil {
-			return p, false, fmt.Errorf("invoice summary %s: %w", k, err)
+	for ; k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Prev() {
+		p, found, err := getSummary(tx, string(k))
+		if err != nil || !found {
+			return p, false, err
 		}
 		if p.ScheduleID != s.ScheduleID {
 			continue

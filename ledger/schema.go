@@ -28,7 +28,7 @@ var (
 	// Billing (schema 2).
 	bucketSchedules      = []byte("schedules")       // schedule id|4-byte version → ScheduleRecord (JSON)
 	bucketInvoices       = []byte("invoices")        // invoice id (schedule id ":" period label) → Invoice (JSON)
-	bucketInvoicePeriods = []byte("invoice_periods") // period label|invoice id → nothing: invoices by period
+	bucketInvoicePeriods = []byte("invoice_periods") // period label|invoice id → invoiceSummary (binary, summary.go; schema 5, nothing before): invoices by period
 	bucketInvoiceNumbers = []byte("invoice_numbers") // invoice number → invoice id
 
 	// Saved views (schema 3).
@@ -38,9 +38,8 @@ var (
 	bucketOutbox          = []byte("outbox")            // 8-byte sequence → OutboxItem (JSON)
 	bucketOutboxByInvoice = []byte("outbox_by_invoice") // invoice id → sequence of its latest item
 
-	// Listing without decoding invoices or recomputing staleness (schema 5).
-	bucketInvoiceSummaries = []byte("invoice_summaries") // invoice id → invoiceSummary (binary, summary.go), written with the invoice
-	bucketChanges          = []byte("changes")           // customer id → 8-byte change counter; customer|MONTH → the counter at its last change (changes.go)
+	// Telling current drafts from stale ones without pricing them (schema 5).
+	bucketChanges = []byte("changes") // customer id → 8-byte change counter; customer|MONTH → the counter at its last change (changes.go)
 )
 
 // unattributed: alias|SEQ → nothing.
@@ -108,14 +107,12 @@ var migrations = []func(tx *bolt.Tx) error{
 		}
 		return nil
 	},
-	// 4 → 5: a summary of every invoice, and the customers' change
-	// marks. No draft is known current yet (Checked 0): listings check
-	// each the slow way until the next recalc marks it.
+	// 4 → 5: a summary of every invoice in the period index, and the
+	// customers' change marks. No draft is known current yet (Checked 0):
+	// listings check each the slow way until the next recalc marks it.
 	func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketInvoiceSummaries, bucketChanges} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
+		if _, err := tx.CreateBucketIfNotExists(bucketChanges); err != nil {
+			return err
 		}
 		return tx.Bucket(bucketInvoices).ForEach(func(k, v []byte) error {
 			var inv Invoice

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -15,8 +16,10 @@ import (
 // invoiceSummary is the compact record of an invoice (schema 5) that
 // listings read instead of decoding the whole invoice: everything a grid
 // row shows, without the lines, readings, adjustments or previous figures.
-// putInvoice writes it in the same transaction as the invoice, so the two
-// never disagree; Check verifies that they do not.
+// It is the value of the invoice's entry in the period index (label|id), so
+// a period's summaries sit together and a listing reads them in one short
+// scan. putInvoice writes it in the same transaction as the invoice, so the
+// two never disagree; Check verifies that they do not.
 type invoiceSummary struct {
 	ID              string // the key; not stored in the value
 	CustomerID      string
@@ -140,9 +143,13 @@ func decodeSummary(id string, b []byte) (invoiceSummary, error) {
 	return s, d.err
 }
 
+// labelOfID is the period label of invoice id (schedule id ":" label; a
+// label never holds ":").
+func labelOfID(id string) string { return id[strings.LastIndexByte(id, ':')+1:] }
+
 func getSummary(tx *bolt.Tx, id string) (invoiceSummary, bool, error) {
-	v := tx.Bucket(bucketInvoiceSummaries).Get([]byte(id))
-	if v == nil {
+	v := tx.Bucket(bucketInvoicePeriods).Get(periodIndexKey(labelOfID(id), id))
+	if len(v) == 0 {
 		return invoiceSummary{ID: id}, false, nil
 	}
 	s, err := decodeSummary(id, v)
@@ -153,7 +160,7 @@ func getSummary(tx *bolt.Tx, id string) (invoiceSummary, bool, error) {
 }
 
 func putSummary(tx *bolt.Tx, s *invoiceSummary) error {
-	return tx.Bucket(bucketInvoiceSummaries).Put([]byte(s.ID), encodeSummary(nil, s))
+	return tx.Bucket(bucketInvoicePeriods).Put(periodIndexKey(s.Period.Label, s.ID), encodeSummary(nil, s))
 }
 
 // currencies caches parsed currency codes for summaries: ParseCurrency

@@ -275,7 +275,7 @@ func TestCheckFindsSummaryDrift(t *testing.T) {
 			return putSummary(tx, &s)
 		}, "disagrees"},
 		{"summary missing", func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketInvoiceSummaries).Delete([]byte("acme-2026:2026-04"))
+			return tx.Bucket(bucketInvoicePeriods).Put(periodIndexKey("2026-04", "acme-2026:2026-04"), nil)
 		}, "has no summary"},
 		{"orphaned summary", func(tx *bolt.Tx) error {
 			s, _, err := getSummary(tx, "acme-2026:2026-04")
@@ -354,8 +354,18 @@ func TestMigrationToSchema5BuildsSummaries(t *testing.T) {
 	}
 	recalc(t, b, "2026-04")
 	err = b.update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketInvoiceSummaries, bucketChanges} {
-			if err := tx.DeleteBucket(name); err != nil {
+		if err := tx.DeleteBucket(bucketChanges); err != nil {
+			return err
+		}
+		// Schema 4's period index holds no values.
+		bk := tx.Bucket(bucketInvoicePeriods)
+		var keys [][]byte
+		bk.ForEach(func(k, _ []byte) error {
+			keys = append(keys, append([]byte(nil), k...))
+			return nil
+		})
+		for _, k := range keys {
+			if err := bk.Put(k, nil); err != nil {
 				return err
 			}
 		}
