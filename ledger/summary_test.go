@@ -442,3 +442,22 @@ func TestUsageForOtherMonthsLeavesDraftsCurrent(t *testing.T) {
 		t.Error("usage of a month the draft read left it known current")
 	}
 }
+
+// A quarterly schedule's previous period is three months back, not in the
+// previous calendar month: summary rows still find it.
+func TestSummaryRowsFindTheQuarterBefore(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	s := acmeSchedule(t)
+	s.Billing.Frequency = pricing.Quarterly
+	if _, err := b.SaveSchedule("acme-q", "acme", ScheduleActive, "", s); err != nil {
+		t.Fatal(err)
+	}
+	ingest(t, b, calls("jan", 3, "2026-01-10T10:00:00Z")...)
+	recalc(t, b, "2026-01")
+	recalc(t, b, "2026-04")
+	r := row(t, sameRows(t, b, "2026-04"), "acme-q:2026-04")
+	if r.Previous == nil || r.Previous.ID != "acme-q:2026-01" || slices.Contains(r.Flags, FlagNew) {
+		t.Errorf("April's quarter: previous %+v, flags %v", r.Previous, r.Flags)
+	}
+}
