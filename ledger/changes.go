@@ -1,7 +1,7 @@
 package ledger
 
 import (
-	"bytes"
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"strings"
@@ -15,7 +15,8 @@ import (
 // stale one without pricing it again or re-reading its usage.
 //
 // Each customer has a counter, and a mark per month of usage: the counter's
-// value when that month's usage last changed. Month 0 marks changes that
+// value when that month's usage last changed (one record per customer,
+// changeRecord). Month 0 marks changes that
 // concern all of the customer's drafts whatever days they read: an invoice
 // issued (what is late moves), the customer record updated (its tax rate
 // prices drafts), a new schedule version saved. Every transaction that
@@ -36,39 +37,67 @@ import (
 // The marks are conservative: they may move without a draft's figures
 // moving (usage of a metric it does not bill), never the other way round.
 
-// markKey is customer|MONTH (4-byte big-endian YYYYMM; 0 for the
-// customer-wide mark). The counter itself is under the bare customer id.
-func markKey(customer string, month uint32) []byte {
-	k := make([]byte, 0, len(customer)+5)
-	k = append(k, customer...)
-	k = append(k, 0)
-	return binary.BigEndian.AppendUint32(k, month)
+// changeRecord is a customer's counter and marks, one record per customer
+// (so an ingestion transaction touching a thousand customers rewrites a
+// thousand small values on few pages): uvarint counter, then (uvarint
+// month, uvarint counter) pairs in ascending month order.
+type changeRecord struct {
+	count uint64 // 1 for a customer never changed
+	marks []monthMark
+}
+
+type monthMark struct {
+	month uint32 // YYYYMM; 0: customer-wide
+	at    uint64 // the counter at the month's last change
+}
+
+func decodeChanges(v []byte) (changeRecord, error) {
+	if len(v) == 0 {
+		return changeRecord{count: 1}, nil
+	}
+	d := decoder{b: v}
+	r := changeRecord{count: d.uvarint()}
+	for d.err == nil && len(d.b) > 0 {
+		r.marks = append(r.marks, monthMark{month: uint32(d.uvarint()), at: d.uvarint()})
+	}
+	return r, d.err
+}
+
+func (r *changeRecord) encode() []byte {
+	buf := binary.AppendUvarint(nil, r.count)
+	for _, m := range r.marks {
+		buf = binary.AppendUvarint(buf, uint64(m.month))
+		buf = binary.AppendUvarint(buf, m.at)
+	}
+	return buf
+}
+
+func getChanges(tx *bolt.Tx, customer string) changeRecord {
+	r, err := decodeChanges(tx.Bucket(bucketChanges).Get([]byte(customer)))
+	if err != nil {
+		return changeRecord{} // count 0: every check fails, Check reports it
+	}
+	return r
 }
 
 // changeCount is customer's counter; a customer never changed reads 1, so
 // a summary's Checked of 0 always means "never checked".
-func changeCount(tx *bolt.Tx, customer string) uint64 {
-	v := tx.Bucket(bucketChanges).Get([]byte(customer))
-	if len(v) != 8 {
-		return 1
-	}
-	return binary.BigEndian.Uint64(v)
-}
+func changeCount(tx *bolt.Tx, customer string) uint64 { return getChanges(tx, customer).count }
 
 // markChanged increments customer's counter and sets the marks of months
 // (YYYYMM; 0 = every draft of the customer) to it.
 func markChanged(tx *bolt.Tx, customer string, months ...uint32) error {
-	bk := tx.Bucket(bucketChanges)
-	n := binary.BigEndian.AppendUint64(nil, changeCount(tx, customer)+1)
-	if err := bk.Put([]byte(customer), n); err != nil {
-		return err
-	}
+	r := getChanges(tx, customer)
+	r.count++
 	for _, m := range months {
-		if err := bk.Put(markKey(customer, m), n); err != nil {
-			return err
+		i, found := slices.BinarySearchFunc(r.marks, m, func(x monthMark, m uint32) int { return cmp.Compare(x.month, m) })
+		if found {
+			r.marks[i].at = r.count
+		} else {
+			r.marks = slices.Insert(r.marks, i, monthMark{month: m, at: r.count})
 		}
 	}
-	return nil
+	return tx.Bucket(bucketChanges).Put([]byte(customer), r.encode())
 }
 
 // markRollups marks the customers and months of keys, rollup keys
@@ -106,13 +135,15 @@ func unchangedSince(tx *bolt.Tx, customer string, checked uint64, through pricin
 	if !through.IsZero() {
 		last = dayNum(through.AddDays(-1)) / 100
 	}
-	prefix := markKey(customer, 0)[:len(customer)+1]
-	c := tx.Bucket(bucketChanges).Cursor()
-	for k, v := c.Seek(markKey(customer, 0)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		if len(k) != len(prefix)+4 || binary.BigEndian.Uint32(k[len(prefix):]) > last {
+	r := getChanges(tx, customer)
+	if r.count == 0 {
+		return false
+	}
+	for _, m := range r.marks {
+		if m.month > last {
 			break
 		}
-		if len(v) != 8 || binary.BigEndian.Uint64(v) > checked {
+		if m.at > checked {
 			return false
 		}
 	}

@@ -280,14 +280,20 @@ func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) 
 		}); err != nil {
 			return err
 		}
-		// No change mark is above its customer's counter.
+		// Change records decode; no mark is above its customer's counter.
 		return tx.Bucket(bucketChanges).ForEach(func(k, v []byte) error {
-			i := bytes.IndexByte(k, 0)
-			if i < 0 {
+			r, err := decodeChanges(v)
+			if err != nil || r.count == 0 {
+				breach("change record of %s: %v", k, err)
 				return nil
 			}
-			if n := changeCount(tx, string(k[:i])); len(v) != 8 || binary.BigEndian.Uint64(v) > n {
-				breach("change mark %q is %x, above customer %s's counter %d", k, v, k[:i], n)
+			for i, m := range r.marks {
+				if m.at > r.count {
+					breach("change mark %s/%d is %d, above the counter %d", k, m.month, m.at, r.count)
+				}
+				if i > 0 && m.month <= r.marks[i-1].month {
+					breach("change marks of %s out of order", k)
+				}
 			}
 			return nil
 		})

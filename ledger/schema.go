@@ -39,7 +39,7 @@ var (
 	bucketOutboxByInvoice = []byte("outbox_by_invoice") // invoice id → sequence of its latest item
 
 	// Telling current drafts from stale ones without pricing them (schema 5).
-	bucketChanges = []byte("changes") // customer id → 8-byte change counter; customer|MONTH → the counter at its last change (changes.go)
+	bucketChanges = []byte("changes") // customer id → change record: the counter, and per month of usage the counter at its last change (binary, changes.go)
 )
 
 // unattributed: alias|SEQ → nothing.
