@@ -48,20 +48,44 @@ func (b *Book) Recalc(ctx context.Context, label string, progress func(done, tot
 	}
 	var jobs []recalcJob
 	err := b.view(func(tx *bolt.Tx) error {
-		schedules, err := latestSchedules(tx)
+		// The period's drafts known current (changes.go) need neither
+		// pricing nor their schedule decoded: any new version of it, a
+		// status change included, would have marked them.
+		current := map[string]*invoiceSummary{} // by schedule id
+		if err := forPeriod(tx, label, func(s *invoiceSummary) error {
+			if s.Status == InvoiceDraft && knownCurrent(tx, s) {
+				c := *s
+				current[s.ScheduleID] = &c
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		schedules, err := latestSchedulesOr(tx, func(id string, version int) *ScheduleRecord {
+			if s := current[id]; s != nil && s.ScheduleVersion == version {
+				return &ScheduleRecord{ID: id, CustomerID: s.CustomerID, Version: version, Status: ScheduleActive}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
+		customers := map[string]Customer{}
 		for _, s := range schedules {
 			if s.Status != ScheduleActive {
 				continue
 			}
-			c, err := getCustomer(tx, s.CustomerID)
-			if err != nil {
-				return err
+			c, ok := customers[s.CustomerID]
+			if !ok {
+				if c, err = getCustomer(tx, s.CustomerID); err != nil {
+					return err
+				}
+				customers[c.ID] = c
 			}
 			j := recalcJob{schedule: s, customer: c, changes: changeCount(tx, c.ID)}
-			if err := j.findCurrent(tx, label); err != nil {
+			if cur := current[s.ID]; cur != nil && cur.ScheduleVersion == s.Version {
+				j.current = cur // s is a stub: no Schedule
+			} else if err := j.findCurrent(tx, label); err != nil {
 				return err
 			}
 			jobs = append(jobs, j)
@@ -105,7 +129,13 @@ func (b *Book) Recalc(ctx context.Context, label string, progress func(done, tot
 		}
 		end := min(start+batch, len(priced))
 		var part []RecalcResult
-		err := b.update(func(tx *bolt.Tx) error {
+		// A batch with nothing to write (all known current, say) needs no
+		// write transaction: no commit, no fsync.
+		write := b.update
+		if !slices.ContainsFunc(priced[start:end], func(j recalcJob) bool { _, s := j.settled(); return !s }) {
+			write = func(fn func(*bolt.Tx) error) error { return fn(nil) }
+		}
+		err := write(func(tx *bolt.Tx) error {
 			part = part[:0]
 			for i := start; i < end; i++ {
 				r, err := b.storeDraft(tx, &priced[i])
@@ -228,19 +258,29 @@ func (j *recalcJob) price(b *Book, label string) {
 	}
 }
 
-// storeDraft writes a priced job in tx, leaving issued invoices alone.
-func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
+// settled is the result of a job that writes nothing: no invoice for the
+// period, a draft known current, or a pricing error. Otherwise r is the
+// start of the result storeDraft completes.
+func (j *recalcJob) settled() (r RecalcResult, settled bool) {
 	if j.skip {
-		return RecalcResult{}, nil
+		return RecalcResult{}, true
 	}
-	id := invoiceID(j.schedule.ID, "")
-	r := RecalcResult{ID: id, CustomerID: j.customer.ID, Currency: j.customer.Currency.Code()}
+	r = RecalcResult{ID: invoiceID(j.schedule.ID, ""), CustomerID: j.customer.ID, Currency: j.customer.Currency.Code()}
 	if j.current != nil {
 		r.ID, r.Outcome, r.Before, r.After = j.current.ID, RecalcUnchanged, j.current.Total, j.current.Total
-		return r, nil
+		return r, true
 	}
 	if j.err != nil {
 		r.Outcome, r.Reason = RecalcFailed, fmt.Sprintf("schedule %s v%d: %v", j.schedule.ID, j.schedule.Version, j.err)
+		return r, true
+	}
+	return r, false
+}
+
+// storeDraft writes a priced job in tx, leaving issued invoices alone.
+func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
+	r, settled := j.settled()
+	if settled {
 		return r, nil
 	}
 	inv := j.invoice
