@@ -66,8 +66,9 @@ func (b *Book) MonthOverMonth(label string, th Thresholds) ([]InvoiceRow, error)
 // calculated at) — no Lines, Readings, Adjustments or Previous figures —
 // and LineDiff is empty. Previous, Change, Flags and Stale are the same as
 // MonthOverMonth's. It reads the invoices' compact summaries instead of
-// decoding whole invoices (about 30× faster at 5,000 invoices; see
-// docs/performance.md); Invoice(id) gives one invoice's detail.
+// decoding whole invoices (at 5,000 invoices with history ~10× faster than
+// MonthOverMonth; see docs/performance.md); Invoice(id) gives one
+// invoice's detail. The workstation's grid wants this one.
 func (b *Book) SummaryRows(label string, th Thresholds) ([]InvoiceRow, error) {
 	return b.monthOverMonth(label, th, false)
 }
