@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os/signal"
@@ -158,16 +159,22 @@ for the period before: previous total, Δ, Δ% and flags —
 				return err
 			}
 			defer book.Close()
+			// The table needs no lines: read the invoices' summaries.
+			// --json prints every line's change, so it reads whole invoices.
+			rowsOf, viewRows := book.SummaryRows, book.ViewSummaryRows
+			if asJSON {
+				rowsOf, viewRows = book.MonthOverMonth, book.ViewRows
+			}
 			var rows []ledger.InvoiceRow
 			if viewName != "" {
 				v, err := book.GetView(viewName)
 				if err != nil {
 					return err
 				}
-				if rows, period, err = book.ViewRows(v, ledger.Thresholds{Percent: th}); err != nil {
+				if rows, period, err = viewRows(v, ledger.Thresholds{Percent: th}); err != nil {
 					return err
 				}
-			} else if rows, err = book.MonthOverMonth(period, ledger.Thresholds{Percent: th}); err != nil {
+			} else if rows, err = rowsOf(period, ledger.Thresholds{Percent: th}); err != nil {
 				return err
 			}
 			if asJSON {
@@ -180,7 +187,10 @@ for the period before: previous total, Δ, Δ% and flags —
 				fmt.Fprintf(a.stdout, "no invoices for %s: monthend recalc --period %s creates the drafts\n", period, period)
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			// tabwriter writes cell by cell: buffer, or thousands of rows
+			// cost tens of thousands of write calls.
+			out := bufio.NewWriterSize(a.stdout, 64<<10)
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tCUSTOMER\tSTATUS\tNUMBER\tTOTAL\tPREVIOUS\tΔ\tΔ%\tFLAGS")
 			for _, r := range rows {
 				minor := r.Currency.MinorUnits()
@@ -203,7 +213,10 @@ for the period before: previous total, Δ, Δ% and flags —
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, r.CustomerID, status, r.Number,
 					total, prev, delta, pct, strings.Join(r.Flags, ","))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			return out.Flush()
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "the billing period, YYYY-MM")
