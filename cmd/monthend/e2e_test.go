@@ -40,7 +40,7 @@ func TestWorkstationUnderTmux(t *testing.T) {
 	}
 	run("demo", "--customers", "12", "--months", "3", "--seed", "7")
 
-	sock := "monthend-e2e-" + filepath.Base(dir)
+	sock := fmt.Sprintf("monthend-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()) // unique: other runs may use tmux at the same time
 	tmux := func(args ...string) string {
 		t.Helper()
 		out, err := exec.Command("tmux", append([]string{"-L", sock}, args...)...).CombinedOutput()
