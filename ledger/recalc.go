@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -43,22 +44,40 @@ type RecalcResult struct {
 // twice changes nothing the second time. progress, if not nil, is called
 // as invoices finish.
 func (b *Book) Recalc(ctx context.Context, label string, progress func(done, total int)) ([]RecalcResult, error) {
-	return b.recalc(ctx, label, nil, progress)
+	return b.RecalcWith(ctx, label, RecalcOptions{}, progress)
 }
 
 // RecalcSchedules is Recalc limited to the named schedules' invoices of
 // period label: what the workstation runs on the rows a user marked.
 func (b *Book) RecalcSchedules(ctx context.Context, label string, scheduleIDs []string, progress func(done, total int)) ([]RecalcResult, error) {
-	only := make(map[string]bool, len(scheduleIDs))
-	for _, id := range scheduleIDs {
-		only[id] = true
+	return b.RecalcWith(ctx, label, RecalcOptions{Schedules: scheduleIDs}, progress)
+}
+
+// RecalcOptions narrow or widen a recalculation.
+type RecalcOptions struct {
+	// Schedules limits it to these schedules' invoices (nil: all).
+	Schedules []string
+	// Force prices every draft, even those the change marks call current
+	// (after an upgrade of monthend's pricing, say); a draft still changes
+	// only when its figures or inputs differ.
+	Force bool
+}
+
+// RecalcWith is Recalc with options.
+func (b *Book) RecalcWith(ctx context.Context, label string, o RecalcOptions, progress func(done, total int)) ([]RecalcResult, error) {
+	var only map[string]bool
+	if o.Schedules != nil {
+		only = make(map[string]bool, len(o.Schedules))
+		for _, id := range o.Schedules {
+			only[id] = true
+		}
 	}
-	return b.recalc(ctx, label, only, progress)
+	return b.recalc(ctx, label, only, o.Force, progress)
 }
 
 // recalc does Recalc's work for every active schedule, or only those in
-// only when it is not nil.
-func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, progress func(done, total int)) ([]RecalcResult, error) {
+// only when it is not nil; force ignores what the change marks say.
+func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, force bool, progress func(done, total int)) ([]RecalcResult, error) {
 	if b.readOnly {
 		return nil, ErrReadOnly
 	}
@@ -69,7 +88,7 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, p
 		// status change included, would have marked them.
 		current := map[string]*invoiceSummary{} // by schedule id
 		if err := forPeriod(tx, label, func(s *invoiceSummary) error {
-			if s.Status == InvoiceDraft && knownCurrent(tx, s) {
+			if !force && s.Status == InvoiceDraft && knownCurrent(tx, s) {
 				c := *s
 				current[s.ScheduleID] = &c
 			}
@@ -101,7 +120,7 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, p
 			j := recalcJob{schedule: s, customer: c, changes: changeCount(tx, c.ID)}
 			if cur := current[s.ID]; cur != nil && cur.ScheduleVersion == s.Version {
 				j.current = cur // s is a stub: no Schedule
-			} else if err := j.findCurrent(tx, label); err != nil {
+			} else if err := j.findCurrent(tx, label, force); err != nil {
 				return err
 			}
 			jobs = append(jobs, j)
@@ -203,7 +222,10 @@ type recalcJob struct {
 // findCurrent sets j.current if the period's draft was found current,
 // nothing it read has changed since and it has the newest schedule
 // version: pricing it again would give the same invoice (changes.go).
-func (j *recalcJob) findCurrent(tx *bolt.Tx, label string) error {
+func (j *recalcJob) findCurrent(tx *bolt.Tx, label string, force bool) error {
+	if force {
+		return nil
+	}
 	cal := j.schedule.Schedule.Calendar()
 	index, err := cal.ParsePeriodRef(label)
 	if err != nil {
@@ -397,4 +419,31 @@ func (u *bookUsage) Total(metric string, from, to pricing.Date) (decimal.Decimal
 	}
 	u.spans[key] = m
 	return m[metric], nil
+}
+
+// DraftPeriods lists the labels of the periods that hold drafts, oldest
+// first (`monthend recalc --all`).
+func (b *Book) DraftPeriods() ([]string, error) {
+	var out []string
+	err := b.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketInvoicePeriods).ForEach(func(k, v []byte) error {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 {
+				return fmt.Errorf("invoice period index key %q: %w", k, errCorrupt)
+			}
+			label := string(k[:i])
+			if n := len(out); n > 0 && out[n-1] == label {
+				return nil
+			}
+			s, err := decodeSummary(string(k[i+1:]), v)
+			if err != nil {
+				return err
+			}
+			if s.Status == InvoiceDraft {
+				out = append(out, label)
+			}
+			return nil
+		})
+	})
+	return out, err
 }
