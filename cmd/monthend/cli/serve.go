@@ -139,6 +139,9 @@ const esignCallbackPath = "/v1/esign/callback"
 // dropbox_sign: block without a usable API key is an error: callbacks
 // cannot be verified without it.
 func serveHandler(b *ledger.Book, settingsFlag string, maxBytes int64, log *slog.Logger) (h http.Handler, signing bool, err error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	usage := usageapi.New(b, usageapi.Options{MaxBytes: maxBytes, Logger: log})
 	path, err := settingsPath(settingsFlag)
 	if err != nil {
