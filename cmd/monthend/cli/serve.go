@@ -30,7 +30,7 @@ func (a *app) serveCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:8080]",
-		Short: "Serve the usage HTTP API",
+		Short: "Serve the usage HTTP API (and Dropbox Sign callbacks when set up)",
 		Long: `serve accepts usage events over HTTP: POST /v1/usage/events (monthend's
 shape, one event or a batch of up to 1,000), Sequence's POST
 /api/usage-events and Lago's POST /api/v1/events and /api/v1/events/batch,
@@ -53,6 +53,7 @@ acknowledged event is committed.
 (monthend send --help), so queued invoices go out while serve runs.`,
 		Example: `  monthend apikey create pipeline
   monthend serve --addr 127.0.0.1:8080
+  monthend serve --settings ~/billing/settings.yaml   # with a dropbox_sign: block: also POST /v1/esign/callback
   curl -H "Authorization: Bearer $KEY" -d '{"id":"e1","customer":"acme","metric":"api_calls","timestamp":"2026-03-05T10:00:00Z"}' \
       http://127.0.0.1:8080/v1/usage/events`,
 		Args: cobra.NoArgs,
