@@ -355,9 +355,10 @@ func (f *Server) fixtureAnswer(w http.ResponseWriter, rec Request, params map[st
 		}
 		f.mu.Unlock()
 		sr["signature_request_id"] = id
-		sr["title"] = rec.Form["title"]
-		sr["subject"] = rec.Form["subject"]
-		sr["message"] = rec.Form["message"]
+		for _, k := range []string{"title", "subject", "message"} {
+			v, _ := rec.Form[k].(string) // absent: empty, as strings in the answer
+			sr[k] = v
+		}
 		sr["metadata"] = rec.Form["metadata"]
 		sr["test_mode"] = rec.Form["test_mode"] == "1" || rec.Form["test_mode"] == "true"
 		if signers, ok := rec.Form["signers"].([]any); ok {
