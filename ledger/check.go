@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,6 +26,9 @@ import (
 //     (checkBilling);
 //   - products and quotes are valid, quote versions run 1…n, and an
 //     executed quote's schedule and customer exist (checkQuotes).
+//   - every invoice has a summary equal to it, and no summary lacks its
+//     invoice; a change counter never lies behind a summary's; a draft its
+//     summary marks current (changes.go) is current by Staleness.
 //
 // progress, if not nil, is called with the number of events checked.
 func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, error) {
@@ -220,7 +224,102 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		checkQuotes(tx, breach)
 		return nil
 	})
-	return breaches, err
+	if err != nil {
+		return breaches, err
+	}
+	return breaches, b.checkSummaries(ctx, breach)
+}
+
+// checkSummaries compares every invoice with its summary, and checks each
+// draft its summary calls current against Staleness.
+func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) error {
+	var current []Invoice // drafts the summaries call current
+	err := b.view(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketInvoices).ForEach(func(k, v []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var inv Invoice
+			if err := json.Unmarshal(v, &inv); err != nil {
+				breach("invoice %s: %v", k, err)
+				return nil
+			}
+			got, found, err := getSummary(tx, string(k))
+			switch {
+			case err != nil:
+				breach("%v", err)
+				return nil
+			case !found:
+				breach("invoice %s has no summary", k)
+				return nil
+			}
+			want := summaryOf(&inv, got.freshness)
+			if !sameSummary(&got, &want) {
+				breach("invoice %s: summary %+v disagrees with the invoice %+v", k, got, want)
+			}
+			if inv.Status != InvoiceDraft || got.Checked == 0 {
+				return nil
+			}
+			if n := changeCount(tx, inv.CustomerID); got.Checked > n {
+				breach("invoice %s: summary checked at change %d, but customer %s's counter is %d", k, got.Checked, inv.CustomerID, n)
+			}
+			if knownCurrent(tx, &got) {
+				current = append(current, inv)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketInvoicePeriods).ForEach(func(k, _ []byte) error {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 {
+				breach("invoice period index key %q has no separator", k)
+				return nil
+			}
+			label, id := k[:i], k[i+1:]
+			if tx.Bucket(bucketInvoices).Get(id) == nil {
+				breach("invoice summary %s (period %s) has no invoice", id, label)
+			} else if string(label) != labelOfID(string(id)) {
+				breach("invoice %s is indexed under period %s", id, label)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		// Change records decode; no mark is above its customer's counter.
+		return tx.Bucket(bucketChanges).ForEach(func(k, v []byte) error {
+			r, err := decodeChanges(v)
+			if err != nil || r.count == 0 {
+				breach("change record of %s: %v", k, err)
+				return nil
+			}
+			for i, m := range r.marks {
+				if m.at > r.count {
+					breach("change mark %s/%d is %d, above the counter %d", k, m.month, m.at, r.count)
+				}
+				if i > 0 && m.month <= r.marks[i-1].month {
+					breach("change marks of %s out of order", k)
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	for _, inv := range current {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		reasons, err := b.Staleness(inv)
+		if err != nil {
+			return err
+		}
+		if len(reasons) > 0 {
+			breach("draft %s is marked current but is stale: %s", inv.ID, strings.Join(reasons, "; "))
+		}
+	}
+	return nil
 }
 
 func compareKeys(bk *bolt.Bucket, want map[string]bool, what string, breach func(string, ...any)) {

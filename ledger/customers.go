@@ -185,6 +185,10 @@ func (b *Book) UpdateCustomer(c Customer) error {
 		if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
 			return err
 		}
+		// The tax rate prices the customer's drafts (changes.go).
+		if err := markChanged(tx, c.ID, 0); err != nil {
+			return err
+		}
 		return b.audit(tx, "customer.update", "customer "+c.ID, old.summary(), c.summary())
 	})
 }
@@ -202,6 +206,9 @@ func (b *Book) SetIssuedThrough(customerID string, day pricing.Date) error {
 		c.IssuedThrough = day
 		b.custCache.Clear()
 		if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
+			return err
+		}
+		if err := markChanged(tx, c.ID, 0); err != nil { // what is late moved (changes.go)
 			return err
 		}
 		return b.audit(tx, "customer.issued_through", "customer "+c.ID, before.String(), day.String())

@@ -86,7 +86,10 @@ func getInvoice(tx *bolt.Tx, id string) (Invoice, bool, error) {
 	return inv, err == nil, err
 }
 
-func putInvoice(tx *bolt.Tx, inv *Invoice) error {
+// putInvoice writes inv and its period index entry, which holds its
+// summary, with when a draft was found current (the zero freshness: not
+// known; changes.go).
+func putInvoice(tx *bolt.Tx, inv *Invoice, f freshness) error {
 	v, err := json.Marshal(inv)
 	if err != nil {
 		return err
@@ -94,7 +97,8 @@ func putInvoice(tx *bolt.Tx, inv *Invoice) error {
 	if err := tx.Bucket(bucketInvoices).Put([]byte(inv.ID), v); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketInvoicePeriods).Put(periodIndexKey(inv.Period.Label, inv.ID), nil)
+	s := summaryOf(inv, f)
+	return putSummary(tx, &s)
 }
 
 // Invoice returns the invoice with id (schedule:period) or number.

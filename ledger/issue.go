@@ -131,7 +131,11 @@ func (b *Book) Issue(ids []string) ([]IssueResult, error) {
 			}
 			cur.Status, cur.Number, cur.IssueDate = InvoiceIssued, number, today
 			cur.DueDate = today.AddDays(c.PaymentTermsDays)
-			if err := putInvoice(tx, &cur); err != nil {
+			if err := putInvoice(tx, &cur, freshness{}); err != nil {
+				return err
+			}
+			// What is late for the customer's other drafts changed.
+			if err := markChanged(tx, cur.CustomerID, 0); err != nil {
 				return err
 			}
 			if err := tx.Bucket(bucketInvoiceNumbers).Put([]byte(number), []byte(cur.ID)); err != nil {

@@ -84,7 +84,7 @@ func (b *Book) MarkPaid(ids []string, date pricing.Date) ([]StatusResult, error)
 			}
 			before := string(inv.Status)
 			inv.Status, inv.PaidDate = InvoicePaid, paid
-			if err := putInvoice(tx, &inv); err != nil {
+			if err := putInvoice(tx, &inv, freshness{}); err != nil {
 				return err
 			}
 			r.Status, r.Date, r.Changed = InvoicePaid, paid, true
@@ -169,7 +169,12 @@ func (b *Book) Void(ids []string, reason string) ([]StatusResult, error) {
 				return err
 			}
 			inv.Status, inv.CreditNote = InvoiceVoid, number
-			if err := putInvoice(tx, &inv); err != nil {
+			if err := putInvoice(tx, &inv, freshness{}); err != nil {
+				return err
+			}
+			// The customer's drafts may bill late usage this invoice billed,
+			// or may now have to: none is known current any more (changes.go).
+			if err := markChanged(tx, inv.CustomerID, 0); err != nil {
 				return err
 			}
 			if err := b.settleOutbox(tx, oldID, &inv); err != nil {

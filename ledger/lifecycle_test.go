@@ -303,7 +303,7 @@ func TestCheckCatchesBrokenCreditNotes(t *testing.T) {
 				return err
 			}
 			inv.Total = inv.Total.Add(decimal.NewFromInt(1))
-			return putInvoice(tx, &inv)
+			return putInvoice(tx, &inv, freshness{})
 		}, "acme-2026:2026-03: total"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -232,7 +232,7 @@ func (b *Book) Deliver(ctx context.Context, send SendFunc, temporary func(error)
 				}
 				if found && inv.Status == InvoiceIssued {
 					inv.Status = InvoiceSent
-					if err := putInvoice(tx, &inv); err != nil {
+					if err := putInvoice(tx, &inv, freshness{}); err != nil {
 						return err
 					}
 				}
@@ -275,7 +275,7 @@ func (b *Book) ResolveUnknown(seq uint64, sent bool) error {
 			}
 			if found && inv.Status == InvoiceIssued {
 				inv.Status = InvoiceSent
-				if err := putInvoice(tx, &inv); err != nil {
+				if err := putInvoice(tx, &inv, freshness{}); err != nil {
 					return err
 				}
 			}

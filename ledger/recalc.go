@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -43,40 +44,86 @@ type RecalcResult struct {
 // twice changes nothing the second time. progress, if not nil, is called
 // as invoices finish.
 func (b *Book) Recalc(ctx context.Context, label string, progress func(done, total int)) ([]RecalcResult, error) {
-	return b.recalc(ctx, label, nil, progress)
+	return b.RecalcWith(ctx, label, RecalcOptions{}, progress)
 }
 
 // RecalcSchedules is Recalc limited to the named schedules' invoices of
 // period label: what the workstation runs on the rows a user marked.
 func (b *Book) RecalcSchedules(ctx context.Context, label string, scheduleIDs []string, progress func(done, total int)) ([]RecalcResult, error) {
-	only := make(map[string]bool, len(scheduleIDs))
-	for _, id := range scheduleIDs {
-		only[id] = true
+	return b.RecalcWith(ctx, label, RecalcOptions{Schedules: scheduleIDs}, progress)
+}
+
+// RecalcOptions narrow or widen a recalculation.
+type RecalcOptions struct {
+	// Schedules limits it to these schedules' invoices (nil: all).
+	Schedules []string
+	// Force prices every draft, even those the change marks call current
+	// (after an upgrade of monthend's pricing, say); a draft still changes
+	// only when its figures or inputs differ.
+	Force bool
+}
+
+// RecalcWith is Recalc with options.
+func (b *Book) RecalcWith(ctx context.Context, label string, o RecalcOptions, progress func(done, total int)) ([]RecalcResult, error) {
+	var only map[string]bool
+	if o.Schedules != nil {
+		only = make(map[string]bool, len(o.Schedules))
+		for _, id := range o.Schedules {
+			only[id] = true
+		}
 	}
-	return b.recalc(ctx, label, only, progress)
+	return b.recalc(ctx, label, only, o.Force, progress)
 }
 
 // recalc does Recalc's work for every active schedule, or only those in
-// only when it is not nil.
-func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, progress func(done, total int)) ([]RecalcResult, error) {
+// only when it is not nil; force ignores what the change marks say.
+func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, force bool, progress func(done, total int)) ([]RecalcResult, error) {
 	if b.readOnly {
 		return nil, ErrReadOnly
 	}
 	var jobs []recalcJob
 	err := b.view(func(tx *bolt.Tx) error {
-		schedules, err := latestSchedules(tx)
+		// The period's drafts known current (changes.go) need neither
+		// pricing nor their schedule decoded: any new version of it, a
+		// status change included, would have marked them.
+		current := map[string]*invoiceSummary{} // by schedule id
+		if err := forPeriod(tx, label, func(s *invoiceSummary) error {
+			if !force && s.Status == InvoiceDraft && knownCurrent(tx, s) {
+				c := *s
+				current[s.ScheduleID] = &c
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		schedules, err := latestSchedulesOr(tx, func(id string, version int) *ScheduleRecord {
+			if s := current[id]; s != nil && s.ScheduleVersion == version {
+				return &ScheduleRecord{ID: id, CustomerID: s.CustomerID, Version: version, Status: ScheduleActive}
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
+		customers := map[string]Customer{}
 		for _, s := range schedules {
 			if s.Status != ScheduleActive || only != nil && !only[s.ID] {
 				continue
 			}
-			c, err := getCustomer(tx, s.CustomerID)
-			if err != nil {
+			c, ok := customers[s.CustomerID]
+			if !ok {
+				if c, err = getCustomer(tx, s.CustomerID); err != nil {
+					return err
+				}
+				customers[c.ID] = c
+			}
+			j := recalcJob{schedule: s, customer: c, changes: changeCount(tx, c.ID)}
+			if cur := current[s.ID]; cur != nil && cur.ScheduleVersion == s.Version {
+				j.current = cur // s is a stub: no Schedule
+			} else if err := j.findCurrent(tx, label, force); err != nil {
 				return err
 			}
-			jobs = append(jobs, recalcJob{schedule: s, customer: c})
+			jobs = append(jobs, j)
 		}
 		return nil
 	})
@@ -117,7 +164,13 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, p
 		}
 		end := min(start+batch, len(priced))
 		var part []RecalcResult
-		err := b.update(func(tx *bolt.Tx) error {
+		// A batch with nothing to write (all known current, say) needs no
+		// write transaction: no commit, no fsync.
+		write := b.update
+		if !slices.ContainsFunc(priced[start:end], func(j recalcJob) bool { _, s := j.settled(); return !s }) {
+			write = func(fn func(*bolt.Tx) error) error { return fn(nil) }
+		}
+		err := write(func(tx *bolt.Tx) error {
 			part = part[:0]
 			for i := start; i < end; i++ {
 				r, err := b.storeDraft(tx, &priced[i])
@@ -153,15 +206,47 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, p
 type recalcJob struct {
 	schedule ScheduleRecord
 	customer Customer
+	// changes is the customer's change counter, read before any usage;
+	// through, after price, the end of the days its usage was read for.
+	changes uint64
+	through pricing.Date
+	// current is the period's draft, known current without pricing it:
+	// nothing it depends on has changed since it was last found current.
+	current *invoiceSummary
 	// results of price:
 	skip    bool // no invoice for this period
 	invoice Invoice
 	err     error
 }
 
+// findCurrent sets j.current if the period's draft was found current,
+// nothing it read has changed since and it has the newest schedule
+// version: pricing it again would give the same invoice (changes.go).
+func (j *recalcJob) findCurrent(tx *bolt.Tx, label string, force bool) error {
+	if force {
+		return nil
+	}
+	cal := j.schedule.Schedule.Calendar()
+	index, err := cal.ParsePeriodRef(label)
+	if err != nil {
+		return nil
+	}
+	s, found, err := getSummary(tx, invoiceID(j.schedule.ID, cal.GridPeriod(index).Label()))
+	if err != nil || !found {
+		return err
+	}
+	if s.Status == InvoiceDraft && s.ScheduleVersion == j.schedule.Version && knownCurrent(tx, &s) {
+		j.current = &s
+	}
+	return nil
+}
+
 // price computes the job's invoice for period label, outside any write
 // transaction.
 func (j *recalcJob) price(b *Book, label string) {
+	if j.current != nil {
+		return
+	}
 	s := *j.schedule.Schedule
 	if s.TaxRate.IsZero() {
 		s.TaxRate = j.customer.TaxRate // the customer's rate unless the schedule sets one
@@ -199,6 +284,7 @@ func (j *recalcJob) price(b *Book, label string) {
 		}
 		inv.Total = inv.Subtotal.Add(inv.Tax)
 	}
+	j.through = usage.through
 	p := inv.Period
 	j.invoice = Invoice{
 		ID: invoiceID(j.schedule.ID, p.Label()), CustomerID: j.customer.ID,
@@ -210,15 +296,29 @@ func (j *recalcJob) price(b *Book, label string) {
 	}
 }
 
-// storeDraft writes a priced job in tx, leaving issued invoices alone.
-func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
+// settled is the result of a job that writes nothing: no invoice for the
+// period, a draft known current, or a pricing error. Otherwise r is the
+// start of the result storeDraft completes.
+func (j *recalcJob) settled() (r RecalcResult, settled bool) {
 	if j.skip {
-		return RecalcResult{}, nil
+		return RecalcResult{}, true
 	}
-	id := invoiceID(j.schedule.ID, "")
-	r := RecalcResult{ID: id, CustomerID: j.customer.ID, Currency: j.customer.Currency.Code()}
+	r = RecalcResult{ID: invoiceID(j.schedule.ID, ""), CustomerID: j.customer.ID, Currency: j.customer.Currency.Code()}
+	if j.current != nil {
+		r.ID, r.Outcome, r.Before, r.After = j.current.ID, RecalcUnchanged, j.current.Total, j.current.Total
+		return r, true
+	}
 	if j.err != nil {
 		r.Outcome, r.Reason = RecalcFailed, fmt.Sprintf("schedule %s v%d: %v", j.schedule.ID, j.schedule.Version, j.err)
+		return r, true
+	}
+	return r, false
+}
+
+// storeDraft writes a priced job in tx, leaving issued invoices alone.
+func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
+	r, settled := j.settled()
+	if settled {
 		return r, nil
 	}
 	inv := j.invoice
@@ -235,7 +335,14 @@ func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
 		}
 		if sameInputs(&old, &inv) && sameFigures(&old.Figures, &inv.Figures) {
 			r.Outcome = RecalcUnchanged
-			return r, nil
+			// Current as of j.changes: remember it, so listings and the
+			// next recalc need not price it again.
+			s, _, err := getSummary(tx, old.ID)
+			if err != nil || s.Checked == j.changes && s.Through.Equal(j.through) {
+				return r, err
+			}
+			s = summaryOf(&old, freshness{Checked: j.changes, Through: j.through})
+			return r, putSummary(tx, &s)
 		}
 		prev := old.Figures
 		inv.Previous = &prev
@@ -244,7 +351,7 @@ func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
 		r.Outcome = RecalcCreated
 	}
 	inv.CalculatedAt = b.now().UTC()
-	if err := putInvoice(tx, &inv); err != nil {
+	if err := putInvoice(tx, &inv, freshness{Checked: j.changes, Through: j.through}); err != nil {
 		return r, err
 	}
 	before := ""
@@ -288,9 +395,13 @@ type bookUsage struct {
 	book     *Book
 	customer string
 	spans    map[[2]pricing.Date]map[string]decimal.Decimal
+	through  pricing.Date // the latest end of a span asked for
 }
 
 func (u *bookUsage) Total(metric string, from, to pricing.Date) (decimal.Decimal, error) {
+	if to.After(u.through) {
+		u.through = to
+	}
 	key := [2]pricing.Date{from, to}
 	if m, ok := u.spans[key]; ok {
 		return m[metric], nil
@@ -308,4 +419,31 @@ func (u *bookUsage) Total(metric string, from, to pricing.Date) (decimal.Decimal
 	}
 	u.spans[key] = m
 	return m[metric], nil
+}
+
+// DraftPeriods lists the labels of the periods that hold drafts, oldest
+// first (`monthend recalc --all`).
+func (b *Book) DraftPeriods() ([]string, error) {
+	var out []string
+	err := b.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketInvoicePeriods).ForEach(func(k, v []byte) error {
+			i := bytes.IndexByte(k, 0)
+			if i < 0 {
+				return fmt.Errorf("invoice period index key %q: %w", k, errCorrupt)
+			}
+			label := string(k[:i])
+			if n := len(out); n > 0 && out[n-1] == label {
+				return nil
+			}
+			s, err := decodeSummary(string(k[i+1:]), v)
+			if err != nil {
+				return err
+			}
+			if s.Status == InvoiceDraft {
+				out = append(out, label)
+			}
+			return nil
+		})
+	})
+	return out, err
 }

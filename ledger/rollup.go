@@ -472,7 +472,8 @@ func (w *writer) flush() error {
 		}
 	}
 	clear(w.touched)
-	return nil
+	// Drafts priced from these rollups may now be stale (changes.go).
+	return markRollups(w.tx, keys)
 }
 
 // getSorted calls fn with the stored value of each of keys (ascending) that

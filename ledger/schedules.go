@@ -112,6 +112,11 @@ func (b *Book) saveSchedule(tx *bolt.Tx, id, customerID string, status ScheduleS
 	if err := tx.Bucket(bucketSchedules).Put(scheduleKey(id, rec.Version), v); err != nil {
 		return ScheduleRecord{}, err
 	}
+	// The customer's drafts of this schedule are priced from an older
+	// version now (changes.go).
+	if err := markChanged(tx, customerID, 0); err != nil {
+		return ScheduleRecord{}, err
+	}
 	return rec, b.audit(tx, "schedule.save", "schedule "+id, before, fmt.Sprintf("v%d %s", rec.Version, rec.Status))
 }
 
@@ -166,13 +171,24 @@ func (b *Book) Schedules() ([]ScheduleRecord, error) {
 	return out, err
 }
 
-func latestSchedules(tx *bolt.Tx) ([]ScheduleRecord, error) {
+func latestSchedules(tx *bolt.Tx) ([]ScheduleRecord, error) { return latestSchedulesOr(tx, nil) }
+
+// latestSchedulesOr is latestSchedules, taking instead of decoding it the
+// record stub returns for a schedule id and its newest version, if not nil.
+func latestSchedulesOr(tx *bolt.Tx, stub func(id string, version int) *ScheduleRecord) ([]ScheduleRecord, error) {
 	var out []ScheduleRecord
 	var last []byte
 	var lastVal []byte
+	var lastVersion int
 	flush := func() error {
 		if last == nil {
 			return nil
+		}
+		if stub != nil {
+			if rec := stub(string(last), lastVersion); rec != nil {
+				out = append(out, *rec)
+				return nil
+			}
 		}
 		var rec ScheduleRecord
 		if err := json.Unmarshal(lastVal, &rec); err != nil {
@@ -189,6 +205,7 @@ func latestSchedules(tx *bolt.Tx) ([]ScheduleRecord, error) {
 			}
 		}
 		last, lastVal = append(last[:0], id...), v
+		lastVersion = int(binary.BigEndian.Uint32(k[len(k)-4:]))
 		return nil
 	})
 	if err != nil {

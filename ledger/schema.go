@@ -28,7 +28,7 @@ var (
 	// Billing (schema 2).
 	bucketSchedules      = []byte("schedules")       // schedule id|4-byte version → ScheduleRecord (JSON)
 	bucketInvoices       = []byte("invoices")        // invoice id (schedule id ":" period label) → Invoice (JSON)
-	bucketInvoicePeriods = []byte("invoice_periods") // period label|invoice id → nothing: invoices by period
+	bucketInvoicePeriods = []byte("invoice_periods") // period label|invoice id → invoiceSummary (binary, summary.go; schema 5, nothing before): invoices by period
 	bucketInvoiceNumbers = []byte("invoice_numbers") // invoice number → invoice id
 
 	// Saved views (schema 3).
@@ -45,6 +45,9 @@ var (
 	bucketProducts  = []byte("products")   // product id → Product (JSON)
 	bucketQuotes    = []byte("quotes")     // quote id|4-byte version → Quote (JSON)
 	bucketQuoteDocs = []byte("quote_docs") // quote id|4-byte version → the signed PDF's bytes
+
+	// Telling current drafts from stale ones without pricing them (schema 7).
+	bucketChanges = []byte("changes") // customer id → change record: the counter, and per month of usage the counter at its last change (binary, changes.go)
 )
 
 // unattributed: alias|SEQ → nothing.
@@ -64,7 +67,7 @@ var (
 
 // schemaVersion is the version this code writes. Each migration moves a book
 // from version i to i+1 and runs in its own transaction at Open.
-const schemaVersion = 6
+const schemaVersion = 7
 
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the first layout.
@@ -127,6 +130,22 @@ var migrations = []func(tx *bolt.Tx) error{
 			}
 		}
 		return nil
+	},
+	// 6 → 7: a summary of every invoice in the period index, and the
+	// customers' change marks. No draft is known current yet (Checked 0):
+	// listings check each the slow way until the next recalc marks it.
+	func(tx *bolt.Tx) error {
+		if _, err := tx.CreateBucketIfNotExists(bucketChanges); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketInvoices).ForEach(func(k, v []byte) error {
+			var inv Invoice
+			if err := json.Unmarshal(v, &inv); err != nil {
+				return fmt.Errorf("invoice %s: %w", k, err)
+			}
+			s := summaryOf(&inv, freshness{})
+			return putSummary(tx, &s)
+		})
 	},
 }
 

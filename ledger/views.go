@@ -199,21 +199,36 @@ func (b *Book) ViewPeriod(v View) (string, error) { return resolvePeriod(v.Perio
 // ViewRows returns the rows a view selects, in its order, and the period
 // label it resolved to.
 func (b *Book) ViewRows(v View, th Thresholds) ([]InvoiceRow, string, error) {
+	return b.viewRows(v, th, b.MonthOverMonth)
+}
+
+// ViewSummaryRows is ViewRows from SummaryRows: the same rows, flags and
+// order, without lines and per-line changes — for lists.
+func (b *Book) ViewSummaryRows(v View, th Thresholds) ([]InvoiceRow, string, error) {
+	return b.viewRows(v, th, b.SummaryRows)
+}
+
+func (b *Book) viewRows(v View, th Thresholds, rowsOf func(string, Thresholds) ([]InvoiceRow, error)) ([]InvoiceRow, string, error) {
 	label, err := resolvePeriod(v.Period, b.now())
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := b.MonthOverMonth(label, th)
+	rows, err := rowsOf(label, th)
 	if err != nil {
 		return nil, label, err
 	}
-	out := rows[:0]
-	for _, r := range rows {
-		if v.matches(&r) {
-			out = append(out, r)
+	// Sort pointers, not the rows: a row is several hundred bytes.
+	var sel []*InvoiceRow
+	for i := range rows {
+		if v.matches(&rows[i]) {
+			sel = append(sel, &rows[i])
 		}
 	}
-	v.SortRows(out)
+	v.sortPtrs(sel)
+	out := make([]InvoiceRow, len(sel))
+	for i, r := range sel {
+		out[i] = *r
+	}
 	return out, label, nil
 }
 
@@ -223,9 +238,22 @@ func (v View) Match(r *InvoiceRow) bool { return v.matches(r) }
 
 // SortRows sorts rows in the view's order, stably.
 func (v View) SortRows(rows []InvoiceRow) {
+	ptrs := make([]*InvoiceRow, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
+	v.sortPtrs(ptrs)
+	sorted := make([]InvoiceRow, len(rows))
+	for i, r := range ptrs {
+		sorted[i] = *r
+	}
+	copy(rows, sorted)
+}
+
+func (v View) sortPtrs(rows []*InvoiceRow) {
 	key, desc, _ := sortKey(v.Sort)
-	slices.SortStableFunc(rows, func(x, y InvoiceRow) int {
-		c := compareRows(&x, &y, key)
+	slices.SortStableFunc(rows, func(x, y *InvoiceRow) int {
+		c := compareRows(x, y, key)
 		if desc {
 			return -c
 		}

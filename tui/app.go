@@ -159,13 +159,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.seq != m.loadSeq {
 			return m, nil // a newer load is on its way
 		}
-		m.applyLoad(msg)
-		return m, nil
+		return m, m.applyLoad(msg)
 	case viewSelectedMsg:
-		m.showView(msg.index)
-		return m, nil
+		return m, m.showView(msg.index)
 	case statusMsg:
 		m.status, m.statusTone = msg.text, msg.tone
+		return m, nil
+	case detailLoadedMsg:
+		if m.detail != nil {
+			m.detail.Update(msg)
+		}
 		return m, nil
 	case bookChangedMsg:
 		var cmds []tea.Cmd
@@ -227,11 +230,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // applyLoad shows freshly loaded data, keeping the selected view, the
 // cursor, marks and an open detail on the same invoices.
-func (m *Model) applyLoad(msg bookLoadedMsg) {
+func (m *Model) applyLoad(msg bookLoadedMsg) tea.Cmd {
 	m.loaded, m.loadErr = true, msg.err
 	if msg.err != nil {
 		m.status, m.statusTone = "could not read the book: "+msg.err.Error(), ToneNegative
-		return
+		return nil
 	}
 	m.customerN, m.outboxOf = msg.customers, msg.outbox
 	m.views.setViews(msg.views)
@@ -241,13 +244,13 @@ func (m *Model) applyLoad(msg bookLoadedMsg) {
 		}
 		m.wantView = ""
 	}
-	m.showView(m.views.cur)
+	return m.showView(m.views.cur)
 }
 
 // showView puts view i in the grid (and re-points an open detail).
-func (m *Model) showView(i int) {
+func (m *Model) showView(i int) tea.Cmd {
 	if i < 0 || i >= len(m.views.views) {
-		return
+		return nil
 	}
 	m.grid.setData(&m.views.views[i], m.customerN, m.outboxOf)
 	if m.detail != nil {
@@ -263,11 +266,14 @@ func (m *Model) showView(i int) {
 		}
 		if len(rows) == 0 {
 			m.detail = nil
-			return
+			return nil
 		}
 		m.detail.rows, m.detail.idx, m.detail.customers = rows, idx, m.customerN
+		m.detail.forget() // the book changed: read the invoice again
 		m.detail.render()
+		return m.detail.load()
 	}
+	return nil
 }
 
 // key handles one key press; see Model for the order.
@@ -387,7 +393,7 @@ func (m *Model) invoiceKey(k tea.KeyMsg) (tea.Cmd, bool) {
 		}
 		m.detail = newDetailPane(m.ctx, rows, m.grid.grid.cur, m.customerN)
 		m.layout()
-		return nil, true
+		return m.detail.Init(), true
 	case m.focus == focusViews && key.Matches(k, keys.Enter):
 		m.setFocus(focusGrid)
 		return nil, true

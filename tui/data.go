@@ -40,7 +40,7 @@ type bookLoadedMsg struct {
 }
 
 // loadBook reads the saved views and, once per period they name, the
-// month-over-month rows; then applies each view's filter and sort. It runs
+// month-over-month summary rows; then applies each view's filter and sort. It runs
 // in a tea.Cmd: on a big book it takes a while, and the screen stays live.
 func loadBook(book *ledger.Book, th ledger.Thresholds, seq int) tea.Cmd {
 	return func() tea.Msg {
@@ -73,7 +73,9 @@ func loadBook(book *ledger.Book, th ledger.Thresholds, seq int) tea.Cmd {
 			if vd.Err == nil {
 				rows, ok := byPeriod[vd.Label]
 				if !ok {
-					if rows, err = book.MonthOverMonth(vd.Label, th); err != nil {
+					// Summaries (no lines): a period lists in one short scan;
+					// the detail screen reads the whole invoice when opened.
+					if rows, err = book.SummaryRows(vd.Label, th); err != nil {
 						msg.err = err
 						return msg
 					}
@@ -144,4 +146,39 @@ func rowID(r *ledger.InvoiceRow) string {
 		return "missing:" + r.Previous.ID
 	}
 	return "missing:" + r.ScheduleID
+}
+
+// detailLoadedMsg carries one invoice in full (lines, readings, per-line
+// changes against the previous period) for the detail screen.
+type detailLoadedMsg struct {
+	id  string // the grid row id it was asked for
+	row ledger.InvoiceRow
+	err error
+}
+
+// loadDetail reads row's invoice and its previous period's in full and
+// compares their lines; the row's summary fields (flags, staleness, the
+// change of total) are kept as the listing computed them.
+func loadDetail(book *ledger.Book, row ledger.InvoiceRow) tea.Cmd {
+	return func() tea.Msg {
+		msg := detailLoadedMsg{id: rowID(&row), row: row}
+		if row.ID == "" { // a missing row: nothing more to read
+			return msg
+		}
+		inv, err := book.Invoice(row.ID)
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		msg.row.Invoice = inv
+		if row.Previous != nil {
+			prev, err := book.Invoice(row.Previous.ID)
+			if err != nil {
+				msg.err = err
+				return msg
+			}
+			msg.row.LineDiff = pricing.CompareLines(prev.Lines, inv.Lines)
+		}
+		return msg
+	}
 }

@@ -25,10 +25,15 @@ type detailPane struct {
 	vp        viewport.Model
 	width     int
 	height    int
+	// full holds invoices read in full, by row id (the list has summaries
+	// only); errs the reads that failed.
+	full map[string]*ledger.InvoiceRow
+	errs map[string]error
 }
 
 func newDetailPane(ctx *Context, rows []*ledger.InvoiceRow, idx int, customers map[string]string) *detailPane {
-	p := &detailPane{ctx: ctx, rows: rows, idx: idx, customers: customers, vp: viewport.New(0, 0)}
+	p := &detailPane{ctx: ctx, rows: rows, idx: idx, customers: customers, vp: viewport.New(0, 0),
+		full: map[string]*ledger.InvoiceRow{}, errs: map[string]error{}}
 	p.vp.KeyMap = viewport.KeyMap{ // j/k and pages scroll; ←/→ step invoices
 		Up:           ctx.Keys.Grid.Up,
 		Down:         ctx.Keys.Grid.Down,
@@ -48,7 +53,25 @@ func (p *detailPane) current() (*ledger.InvoiceRow, bool) {
 	return p.rows[p.idx], true
 }
 
-func (p *detailPane) Init() tea.Cmd   { return nil }
+// Init reads the invoice shown in full.
+func (p *detailPane) Init() tea.Cmd { return p.load() }
+
+// load asks for the current invoice in full unless it is already here.
+func (p *detailPane) load() tea.Cmd {
+	r, ok := p.current()
+	if !ok {
+		return nil
+	}
+	if _, done := p.full[rowID(r)]; done {
+		return nil
+	}
+	return loadDetail(p.ctx.Book, *r)
+}
+
+// forget drops what was read, after the book changed.
+func (p *detailPane) forget() {
+	p.full, p.errs = map[string]*ledger.InvoiceRow{}, map[string]error{}
+}
 func (p *detailPane) Capturing() bool { return false }
 
 func (p *detailPane) SetSize(w, h int) {
@@ -58,6 +81,18 @@ func (p *detailPane) SetSize(w, h int) {
 }
 
 func (p *detailPane) Update(msg tea.Msg) (pane, tea.Cmd) {
+	if m, ok := msg.(detailLoadedMsg); ok {
+		if m.err != nil {
+			p.errs[m.id] = m.err
+		} else {
+			row := m.row
+			p.full[m.id] = &row
+		}
+		if r, ok := p.current(); ok && rowID(r) == m.id {
+			p.render()
+		}
+		return p, nil
+	}
 	k, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return p, nil
@@ -69,6 +104,7 @@ func (p *detailPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 			p.idx++
 			p.render()
 			p.vp.GotoTop()
+			return p, p.load()
 		}
 		return p, nil
 	case key.Matches(k, keys.PrevInvoice):
@@ -76,6 +112,7 @@ func (p *detailPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 			p.idx--
 			p.render()
 			p.vp.GotoTop()
+			return p, p.load()
 		}
 		return p, nil
 	case key.Matches(k, keys.Grid.Top):
@@ -111,14 +148,25 @@ func (p *detailPane) View() string {
 	return th.Header.Render(truncateLine(p.title(), p.width)) + "\n" + p.vp.View()
 }
 
-// render lays the invoice out as text for the viewport.
+// render lays the invoice out as text for the viewport, once it has been
+// read in full (a missing row has nothing more to read).
 func (p *detailPane) render() {
 	r, ok := p.current()
 	if !ok {
 		p.vp.SetContent("")
 		return
 	}
-	p.vp.SetContent(renderInvoice(p.ctx.Theme, r, p.customers, p.width))
+	id := rowID(r)
+	if err := p.errs[id]; err != nil {
+		p.vp.SetContent(p.ctx.Theme.Tone(ToneNegative).Render("could not read " + id + ": " + err.Error() + " (ctrl+r reloads)"))
+		return
+	}
+	full, ok := p.full[id]
+	if !ok {
+		p.vp.SetContent(p.ctx.Theme.Tone(ToneMuted).Render("reading " + id + "…"))
+		return
+	}
+	p.vp.SetContent(renderInvoice(p.ctx.Theme, full, p.customers, p.width))
 }
 
 // renderInvoice is the detail text of one row, wrapped to width.

@@ -8,5 +8,9 @@
 // Invoice always renders to the same bytes, so a re-sent invoice carries the
 // same attachment and goldens compare bytes.
 //
+// A quote renders the same way: Quote (quote.go), filled by FromQuote from
+// a schedule and its pricing figures, as a PDF to sign (RenderQuotePDF)
+// and as Markdown (RenderQuoteText).
+//
 // Start reading at invoice.go (the model), then text.go and pdf.go.
 package documents

@@ -61,7 +61,7 @@ func RenderPDF(inv Invoice) ([]byte, error) {
 		WithCreationDate(created).
 		Build()
 	m := maroto.New(cfg)
-	if err := m.RegisterHeader(header(inv, logo, logoExt)...); err != nil {
+	if err := m.RegisterHeader(header(inv.Seller.LegalName, inv.Title(), inv.Number, logo, logoExt)...); err != nil {
 		return nil, fmt.Errorf("invoice %s: pdf header: %w", inv.Number, err)
 	}
 	m.AddRows(parties(inv)...)
@@ -92,17 +92,19 @@ var (
 	title  = props.Text{Size: 16, Align: align.Right}
 )
 
-func header(inv Invoice, logo []byte, ext extension.Type) []core.Row {
+// header is every page's top: the seller (and logo), the document's
+// title and its number.
+func header(seller, docTitle, number string, logo []byte, ext extension.Type) []core.Row {
 	name := props.Text{Size: 12, Top: 3}
 	var cols []core.Col
 	if logo != nil {
-		cols = append(cols, image.NewFromBytesCol(3, logo, ext, props.Rect{Percent: 100}), text.NewCol(5, inv.Seller.LegalName, name))
+		cols = append(cols, image.NewFromBytesCol(3, logo, ext, props.Rect{Percent: 100}), text.NewCol(5, seller, name))
 	} else {
-		cols = append(cols, text.NewCol(8, inv.Seller.LegalName, name))
+		cols = append(cols, text.NewCol(8, seller, name))
 	}
 	cols = append(cols, col.New(4).Add(
-		text.New(strings.ToUpper(inv.Title()), title),
-		text.New(inv.Number, props.Text{Top: 8, Size: 10, Align: align.Right}),
+		text.New(strings.ToUpper(docTitle), title),
+		text.New(number, props.Text{Top: 8, Size: 10, Align: align.Right}),
 	))
 	return []core.Row{
 		row.New(14).Add(cols...),

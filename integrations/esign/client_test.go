@@ -172,7 +172,7 @@ func TestGet(t *testing.T) {
 func TestPollUntilSigned(t *testing.T) {
 	f := newFakeAPI(t)
 	var calls atomic.Int32
-	f.answer = func(w http.ResponseWriter, r received) bool {
+	f.Answer = func(w http.ResponseWriter, r received) bool {
 		resp := fixture(t, "SignatureRequestGetResponse")
 		sr := resp["signature_request"].(map[string]any)
 		sr["metadata"] = map[string]any{MetadataQuoteID: "Q-7", MetadataQuoteVersion: "2"}
@@ -216,8 +216,8 @@ func TestDownloadSigned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got, f.pdf) {
-		t.Errorf("got %d bytes, want the %d the API sent", len(got), len(f.pdf))
+	if !bytes.Equal(got, f.PDF) {
+		t.Errorf("got %d bytes, want the %d the API sent", len(got), len(f.PDF))
 	}
 	r := f.Requests()
 	if len(r) != 1 || r[0].Path != "/signature_request/files/a9f4825edef25f47e7b4c14ce8100d81d1693160" || r[0].Query != "file_type=pdf" {
@@ -227,7 +227,7 @@ func TestDownloadSigned(t *testing.T) {
 
 func TestDownloadNotAPDF(t *testing.T) {
 	f := newFakeAPI(t)
-	f.pdf = []byte("PK\x03\x04 a zip")
+	f.PDF = []byte("PK\x03\x04 a zip")
 	_, err := f.client(t, testKey).DownloadSigned(context.Background(), "a9f4825edef25f47e7b4c14ce8100d81d1693160")
 	if !IsTemporary(err) || !strings.Contains(err.Error(), "not a PDF") {
 		t.Errorf("err = %v", err)
@@ -264,7 +264,7 @@ func TestAPIErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeAPI(t)
-			f.answer = func(w http.ResponseWriter, _ received) bool {
+			f.Answer = func(w http.ResponseWriter, _ received) bool {
 				for k, v := range tc.header {
 					w.Header().Set(k, v)
 				}
@@ -372,7 +372,7 @@ func TestContextCancelled(t *testing.T) {
 	arrived := make(chan struct{})
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
-	f.answer = func(w http.ResponseWriter, _ received) bool {
+	f.Answer = func(w http.ResponseWriter, _ received) bool {
 		arrived <- struct{}{}
 		<-release
 		return false
@@ -398,7 +398,7 @@ func TestTimeout(t *testing.T) {
 	f := newFakeAPI(t)
 	release := make(chan struct{})
 	t.Cleanup(func() { close(release) })
-	f.answer = func(http.ResponseWriter, received) bool { <-release; return false }
+	f.Answer = func(http.ResponseWriter, received) bool { <-release; return false }
 	c, err := New(Settings{BaseURL: f.baseURL(), Timeout: 50 * time.Millisecond}, NewAPIKey(testKey))
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,10 @@ type Settings struct {
 	Timeout time.Duration `yaml:"timeout"`
 }
 
+// ErrNoSettings: the settings file has no `dropbox_sign:` block, so
+// e-signature is not set up (callers may treat that as "off").
+var ErrNoSettings = errors.New("no dropbox_sign: block in the settings; add one (see docs/esign.md)")
+
 // LoadSettings reads the `dropbox_sign:` block of the settings file at
 // path; other blocks are left to their owners. A relative api_key_file is
 // resolved against the file's directory.
@@ -63,7 +67,7 @@ func ParseSettings(doc []byte) (Settings, error) {
 	}
 	node, ok := top["dropbox_sign"]
 	if !ok {
-		return Settings{}, errors.New("no dropbox_sign: block; add one (see docs/esign.md)")
+		return Settings{}, ErrNoSettings
 	}
 	block, err := yaml.Marshal(&node)
 	if err != nil {

@@ -91,7 +91,7 @@ func replace(fields [][2]string, old, name string) [][2]string {
 // an error body the description does not allow is caught.
 func TestFakeAPIChecksItsAnswers(t *testing.T) {
 	f := newFakeAPI(t)
-	f.answer = func(w http.ResponseWriter, _ received) bool {
+	f.Answer = func(w http.ResponseWriter, _ received) bool {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"error_msg": "no name"}})
 		return true
 	}

@@ -68,8 +68,23 @@ func TestMonthEndFromTheCommandLine(t *testing.T) {
 	if out := must("recalc", "--view", "April drafts"); !strings.Contains(out, "1 unchanged") {
 		t.Errorf("recalc --view: %s", out)
 	}
+	// One draft by id, every period with drafts, and forced pricing: none
+	// changes a current draft.
+	for _, args := range [][]string{{"recalc", list[0].ID}, {"recalc", "--all"}, {"recalc", "--all", "--force"}} {
+		if out := must(args...); !strings.Contains(out, "recalc 2026-04: 0 created, 0 updated, 1 unchanged") {
+			t.Errorf("%s: %s", strings.Join(args, " "), out)
+		}
+	}
+	for _, bad := range [][]string{{"recalc"}, {"recalc", "--all", "--period", "2026-04"}, {"recalc", list[0].ID, "--all"}} {
+		if code, _, errOut := run(t, "", append([]string{"--db", db}, bad...)...); code != exitUsage {
+			t.Errorf("%s: exit %d %s", strings.Join(bad, " "), code, errOut)
+		}
+	}
 	if out := must("issue", "--view", "April drafts"); !strings.Contains(out, "issued as INV-") {
 		t.Errorf("issue: %s", out)
+	}
+	if code, _, errOut := run(t, "", "--db", db, "recalc", list[0].ID); code != exitError || !strings.Contains(errOut, "only drafts are recalculated") {
+		t.Errorf("recalc of an issued invoice: exit %d %s", code, errOut)
 	}
 	show := must("invoices", "show", list[0].ID)
 	for _, want := range []string{"issued", "12,400 − 1,000 free = 11,400 → 12 blocks of 1,000 × 25.00 = 300.00", "4,524.97 EUR"} {

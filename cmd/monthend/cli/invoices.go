@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os/signal"
@@ -17,23 +18,37 @@ import (
 
 func (a *app) recalcCommand() *cobra.Command {
 	var period, viewName string
-	var asJSON bool
+	var all, force, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "recalc --period YYYY-MM | --view NAME",
-		Short: "Create and recalculate the draft invoices of a billing period",
+		Use:   "recalc [INVOICE...] [--period YYYY-MM | --view NAME | --all] [--force]",
+		Short: "Create and recalculate draft invoices",
 		Long: `recalc creates the missing draft invoices of a billing period for every active
 schedule and recalculates drafts whose inputs (schedule version, usage)
 changed, in parallel, and prints what changed (old total → new total).
 Issued invoices are never touched. Running it twice changes nothing the
 second time. Ctrl-C stops between batches; what was written stays whole.
---view NAME recalculates the period the saved view shows.`,
+
+  --period YYYY-MM   that period
+  --view NAME        the period the saved view shows
+  --all              every period that holds drafts (no new drafts are made)
+  INVOICE...         only these drafts (ids or schedule:period)
+  --force            price every draft again, even those whose inputs did not
+                     move (after upgrading monthend, say); a draft still
+                     changes only if its figures differ`,
 		Example: `  monthend recalc --period 2026-03
   monthend recalc --view "Last month — drafts"
+  monthend recalc acme-2026:2026-03 globex-2026:2026-03
+  monthend recalc --all --force
   monthend recalc --period 2026-03 --json | jq '.[] | select(.outcome == "updated")'`,
-		Args: exactArgs(0, "recalc takes no arguments; name the period with --period or a view with --view"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if (period == "") == (viewName == "") {
-				return usagef("give --period YYYY-MM or --view NAME")
+			given := 0
+			for _, g := range []bool{period != "", viewName != "", all, len(args) > 0} {
+				if g {
+					given++
+				}
+			}
+			if given != 1 {
+				return usagef("give one of: invoice ids, --period YYYY-MM, --view NAME or --all")
 			}
 			if period != "" {
 				if _, _, err := ledger.Month(period); err != nil {
@@ -45,32 +60,84 @@ second time. Ctrl-C stops between batches; what was written stays whole.
 				return err
 			}
 			defer book.Close()
-			if viewName != "" {
+			// What to recalculate: period label → schedules (nil: all).
+			plan := map[string][]string{}
+			var labels []string
+			add := func(label string, schedules []string) {
+				if _, ok := plan[label]; !ok {
+					labels = append(labels, label)
+				}
+				if schedules == nil {
+					plan[label] = nil
+				} else {
+					plan[label] = append(plan[label], schedules...)
+				}
+			}
+			switch {
+			case viewName != "":
 				v, err := book.GetView(viewName)
 				if err != nil {
 					return err
 				}
-				if period, err = book.ViewPeriod(v); err != nil {
+				label, err := book.ViewPeriod(v)
+				if err != nil {
 					return err
+				}
+				add(label, nil)
+			case period != "":
+				add(period, nil)
+			case all:
+				drafts, err := book.DraftPeriods()
+				if err != nil {
+					return err
+				}
+				if len(drafts) == 0 {
+					fmt.Fprintln(a.stdout, "recalc: no period holds drafts")
+					return nil
+				}
+				for _, l := range drafts {
+					add(l, nil)
+				}
+			default:
+				for _, id := range args {
+					inv, err := book.Invoice(id)
+					if err != nil {
+						return err
+					}
+					if inv.Status != ledger.InvoiceDraft {
+						return fmt.Errorf("invoice %s is %s: only drafts are recalculated (issued invoices never change; corrections are credit notes)", id, inv.Status)
+					}
+					add(inv.Period.Label, []string{inv.ScheduleID})
 				}
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			p := newProgress(a.stderr)
-			results, err := book.Recalc(ctx, period, func(done, total int) {
-				p.print(done == total, "recalc %s: %d of %d invoices", period, done, total)
-			})
-			if err != nil {
-				return fmt.Errorf("recalc %s: %w", period, err)
+			var results []ledger.RecalcResult
+			for _, label := range labels {
+				p := newProgress(a.stderr)
+				res, err := book.RecalcWith(ctx, label, ledger.RecalcOptions{Schedules: plan[label], Force: force}, func(done, total int) {
+					p.print(done == total, "recalc %s: %d of %d invoices", label, done, total)
+				})
+				if err != nil {
+					return fmt.Errorf("recalc %s: %w", label, err)
+				}
+				if !asJSON {
+					if err := writeRecalcSummary(a, label, res); err != nil {
+						return err
+					}
+				}
+				results = append(results, res...)
 			}
 			if asJSON {
 				return writeJSON(a.stdout, results)
 			}
-			return writeRecalcSummary(a, period, results)
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "the billing period, YYYY-MM")
 	cmd.Flags().StringVar(&viewName, "view", "", "recalculate the period of this saved view")
+	cmd.Flags().BoolVar(&all, "all", false, "every period that holds drafts")
+	cmd.Flags().BoolVar(&force, "force", false, "price every draft again, even when its inputs did not move")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print every invoice's outcome as JSON")
 	return cmd
 }
@@ -158,16 +225,22 @@ for the period before: previous total, Δ, Δ% and flags —
 				return err
 			}
 			defer book.Close()
+			// The table needs no lines: read the invoices' summaries.
+			// --json prints every line's change, so it reads whole invoices.
+			rowsOf, viewRows := book.SummaryRows, book.ViewSummaryRows
+			if asJSON {
+				rowsOf, viewRows = book.MonthOverMonth, book.ViewRows
+			}
 			var rows []ledger.InvoiceRow
 			if viewName != "" {
 				v, err := book.GetView(viewName)
 				if err != nil {
 					return err
 				}
-				if rows, period, err = book.ViewRows(v, ledger.Thresholds{Percent: th}); err != nil {
+				if rows, period, err = viewRows(v, ledger.Thresholds{Percent: th}); err != nil {
 					return err
 				}
-			} else if rows, err = book.MonthOverMonth(period, ledger.Thresholds{Percent: th}); err != nil {
+			} else if rows, err = rowsOf(period, ledger.Thresholds{Percent: th}); err != nil {
 				return err
 			}
 			if asJSON {
@@ -180,7 +253,10 @@ for the period before: previous total, Δ, Δ% and flags —
 				fmt.Fprintf(a.stdout, "no invoices for %s: monthend recalc --period %s creates the drafts\n", period, period)
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			// tabwriter writes cell by cell: buffer, or thousands of rows
+			// cost tens of thousands of write calls.
+			out := bufio.NewWriterSize(a.stdout, 64<<10)
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tCUSTOMER\tSTATUS\tNUMBER\tTOTAL\tPREVIOUS\tΔ\tΔ%\tFLAGS")
 			for _, r := range rows {
 				minor := r.Currency.MinorUnits()
@@ -203,7 +279,10 @@ for the period before: previous total, Δ, Δ% and flags —
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, r.CustomerID, status, r.Number,
 					total, prev, delta, pct, strings.Join(r.Flags, ","))
 			}
-			return tw.Flush()
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			return out.Flush()
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "the billing period, YYYY-MM")

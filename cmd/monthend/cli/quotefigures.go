@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 
+	"github.com/monthend/monthend/integrations/documents"
 	"github.com/monthend/monthend/ledger"
 	"github.com/monthend/monthend/pricing"
 )
@@ -189,7 +190,7 @@ func writeQuoteText(w io.Writer, q ledger.Quote, versions int) {
 		fmt.Fprintf(w, "Notes:    %s\n", q.Notes)
 	}
 	for _, d := range s.Discounts {
-		fmt.Fprintf(w, "Discount: %s on every invoice\n", discountText(d, cur))
+		fmt.Fprintf(w, "Discount: %s on every invoice\n", documents.DiscountText(d, cur))
 	}
 	for i, ph := range s.Phases {
 		start := s.Start
@@ -204,13 +205,13 @@ func writeQuoteText(w io.Writer, q ledger.Quote, versions int) {
 					src = "  [" + ls.Product + "]"
 				}
 			}
-			fmt.Fprintf(w, "  %-24s %s%s\n", l.Name, lineText(l, cur), src)
+			fmt.Fprintf(w, "  %-24s %s%s\n", l.Name, documents.PriceText(l, cur), src)
 			for _, d := range l.Discounts {
-				fmt.Fprintf(w, "  %-24s discount %s\n", "", discountText(d, cur))
+				fmt.Fprintf(w, "  %-24s discount %s\n", "", documents.DiscountText(d, cur))
 			}
 		}
 		for _, d := range ph.Discounts {
-			fmt.Fprintf(w, "  discount %s on the phase\n", discountText(d, cur))
+			fmt.Fprintf(w, "  discount %s on the phase\n", documents.DiscountText(d, cur))
 		}
 		if m := ph.Minimum; m != nil {
 			fmt.Fprintf(w, "  usage minimum %s per %s\n", pricing.FormatAmount(m.Amount, cur.MinorUnits()), m.Per)
@@ -248,62 +249,6 @@ func writeQuoteText(w io.Writer, q ledger.Quote, versions int) {
 	if q.Status == ledger.QuoteDraft || q.Status == ledger.QuoteSent {
 		fmt.Fprintf(w, "Figures: monthend quotes figures %s --usage METRIC=QTY\n", q.ID)
 	}
-}
-
-// lineText is a price line in a few words: "3,100.00 per period", tiers, a package.
-func lineText(l pricing.PriceLine, cur pricing.Currency) string {
-	amt := func(d decimal.Decimal) string { return pricing.FormatAmount(d, cur.MinorUnits()) }
-	var s string
-	switch l.Model {
-	case pricing.Flat:
-		s = amt(l.Price) + " per period"
-	case pricing.PerSeat:
-		s = fmt.Sprintf("%s per seat (%s) per period", amt(l.Price), l.Seats)
-	case pricing.PerUnit:
-		s = fmt.Sprintf("%s per %s", amt(l.Price), l.Metric)
-	case pricing.GraduatedM, pricing.VolumeM:
-		var tiers []string
-		for _, t := range l.Tiers {
-			bound := "above"
-			if t.UpTo != nil {
-				bound = "≤ " + pricing.FormatAmount(*t.UpTo, 0)
-			}
-			tier := bound + " at " + amt(t.UnitPrice)
-			if !t.FlatFee.IsZero() {
-				tier += " + " + amt(t.FlatFee)
-			}
-			tiers = append(tiers, tier)
-		}
-		s = fmt.Sprintf("%s %s: %s", l.Model, l.Metric, strings.Join(tiers, "; "))
-	case pricing.Package:
-		s = fmt.Sprintf("%s per %s %s", amt(l.Package.Price), pricing.FormatAmount(l.Package.Size, 0), l.Metric)
-		if !l.Package.FreeUnits.IsZero() {
-			s += fmt.Sprintf(" after %s free", pricing.FormatAmount(l.Package.FreeUnits, 0))
-		}
-	case pricing.Percentage:
-		s = fmt.Sprintf("%s%% of %s", pricing.FormatAmount(l.Percent, 0), l.Metric)
-		if !l.FixedFee.IsZero() {
-			s += fmt.Sprintf(" + %s per %s", amt(l.FixedFee), l.CountMetric)
-		}
-	}
-	if !l.Minimum.IsZero() {
-		s += ", minimum " + amt(l.Minimum)
-	}
-	return s
-}
-
-func discountText(d pricing.Discount, cur pricing.Currency) string {
-	s := pricing.FormatAmount(d.Percent, 0) + "%"
-	if d.Percent.IsZero() {
-		s = pricing.FormatAmount(d.Amount, cur.MinorUnits())
-	}
-	if d.Label != "" {
-		s += " (" + d.Label + ")"
-	}
-	if d.Periods > 0 {
-		s += fmt.Sprintf(" for %d periods", d.Periods)
-	}
-	return s
 }
 
 func sortedSeatNames(m map[string][]pricing.SeatChange) []string {

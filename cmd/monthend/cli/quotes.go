@@ -32,13 +32,16 @@ The file format and the rules are in docs/quotes.md.`,
   monthend quotes export contoso-2026 > contoso.json     # edit, then:
   monthend quotes import contoso.json --id contoso-2026
   monthend quotes figures contoso-2026 --usage api_calls=6000
-  monthend quotes send contoso-2026
+  monthend quotes pdf contoso-2026 -o contoso.pdf
+  monthend quotes send-for-signature contoso-2026 --test  # or: monthend quotes send contoso-2026
+  monthend quotes poll contoso-2026                       # or let monthend serve take Dropbox Sign's callbacks
   monthend quotes mark-signed contoso-2026 --by "Dana Meier" --at 2026-05-20
   monthend quotes execute contoso-2026 --alias contoso-prod`,
 	}
 	cmd.AddCommand(a.quotesNewCommand(), a.quotesImportCommand(), a.quotesExportCommand(), a.quotesListCommand(),
 		a.quotesShowCommand(), a.quotesDiffCommand(), a.quotesSendCommand(), a.quotesMarkSignedCommand(),
-		a.quotesDeclineCommand(), a.quotesExpireCommand(), a.quotesExecuteCommand(), a.quotesFiguresCommand())
+		a.quotesDeclineCommand(), a.quotesExpireCommand(), a.quotesExecuteCommand(), a.quotesFiguresCommand(),
+		a.quotesPDFCommand(), a.quotesTextCommand(), a.quotesSendForSignatureCommand(), a.quotesPollCommand())
 	return cmd
 }
 

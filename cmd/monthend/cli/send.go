@@ -105,7 +105,7 @@ func (a *app) selectInvoices(book *ledger.Book, args []string, period, viewName 
 		if err != nil {
 			return nil, err
 		}
-		if rows, _, err = book.ViewRows(v, ledger.DefaultThresholds); err != nil {
+		if rows, _, err = book.ViewSummaryRows(v, ledger.DefaultThresholds); err != nil {
 			return nil, err
 		}
 	case period != "":

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/monthend/monthend/integrations/email"
+	"github.com/monthend/monthend/integrations/esign"
 	"github.com/monthend/monthend/integrations/usageapi"
 	"github.com/monthend/monthend/ledger"
 )
@@ -29,12 +30,19 @@ func (a *app) serveCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:8080]",
-		Short: "Serve the usage HTTP API",
+		Short: "Serve the usage HTTP API (and Dropbox Sign callbacks when set up)",
 		Long: `serve accepts usage events over HTTP: POST /v1/usage/events (monthend's
 shape, one event or a batch of up to 1,000), Sequence's POST
 /api/usage-events and Lago's POST /api/v1/events and /api/v1/events/batch,
 with a bearer API key (monthend apikey create). GET /healthz answers without
 a key. The shapes and error codes are in docs/usage-ingestion.md.
+
+When the settings file has a dropbox_sign: block (docs/esign.md), serve
+also accepts Dropbox Sign's callback events at POST /v1/esign/callback:
+that route takes no bearer key, because each event carries an HMAC of the
+Dropbox Sign API key, which serve verifies (401 when it does not match).
+"All signed" marks the quote signed and stores the signed PDF; "declined"
+declines it; repeated events change nothing.
 
 It binds to a loopback address unless --allow-remote is given. It holds the
 book for writing; other commands read beside it. On SIGINT or SIGTERM it
@@ -45,6 +53,7 @@ acknowledged event is committed.
 (monthend send --help), so queued invoices go out while serve runs.`,
 		Example: `  monthend apikey create pipeline
   monthend serve --addr 127.0.0.1:8080
+  monthend serve --settings ~/billing/settings.yaml   # with a dropbox_sign: block: also POST /v1/esign/callback
   curl -H "Authorization: Bearer $KEY" -d '{"id":"e1","customer":"acme","metric":"api_calls","timestamp":"2026-03-05T10:00:00Z"}' \
       http://127.0.0.1:8080/v1/usage/events`,
 		Args: cobra.NoArgs,
@@ -68,8 +77,12 @@ acknowledged event is committed.
 					return err
 				}
 			}
+			handler, signing, err := serveHandler(b, settings, maxBytes, log)
+			if err != nil {
+				return err
+			}
 			srv := &http.Server{
-				Handler:           usageapi.New(b, usageapi.Options{MaxBytes: maxBytes, Logger: log}),
+				Handler:           handler,
 				ReadHeaderTimeout: 10 * time.Second,
 				ReadTimeout:       60 * time.Second,
 				IdleTimeout:       120 * time.Second,
@@ -90,6 +103,9 @@ acknowledged event is committed.
 			}
 			defer func() { stop(); <-loopDone }() // the book closes after the outbox loop
 			fmt.Fprintf(a.stderr, "monthend serve: listening on http://%s (book %s); Ctrl-C stops\n", ln.Addr(), b.Path())
+			if signing {
+				fmt.Fprintf(a.stderr, "monthend serve: Dropbox Sign callbacks at POST http://%s%s\n", ln.Addr(), esignCallbackPath)
+			}
 			select {
 			case err := <-errc:
 				return fmt.Errorf("serve: %w", err)
@@ -111,8 +127,50 @@ acknowledged event is committed.
 	cmd.Flags().BoolVar(&allowRemote, "allow-remote", false, "allow a non-loopback --addr")
 	cmd.Flags().Int64Var(&maxBytes, "max-body", usageapi.DefaultMaxBytes, "largest request body in bytes")
 	cmd.Flags().DurationVar(&deliverEvery, "deliver-every", 0, "also deliver the outbox this often, e.g. 1m (0: never)")
-	cmd.Flags().StringVar(&settings, "settings", "", "the settings file (seller and SMTP) for --deliver-every")
+	cmd.Flags().StringVar(&settings, "settings", "", "the settings file: seller and SMTP for --deliver-every, dropbox_sign for callbacks")
 	return cmd
+}
+
+// esignCallbackPath is where Dropbox Sign posts its events.
+const esignCallbackPath = "/v1/esign/callback"
+
+// serveHandler is what serve answers: the usage API, unchanged, and, when
+// the settings file has a dropbox_sign: block, Dropbox Sign's callback
+// route in front of it. signing says whether the route is mounted. A
+// dropbox_sign: block without a usable API key is an error: callbacks
+// cannot be verified without it.
+func serveHandler(b *ledger.Book, settingsFlag string, maxBytes int64, log *slog.Logger) (h http.Handler, signing bool, err error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	usage := usageapi.New(b, usageapi.Options{MaxBytes: maxBytes, Logger: log})
+	path, err := settingsPath(settingsFlag)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && settingsFlag == "" {
+		return usage, false, nil
+	}
+	s, err := esign.LoadSettings(path)
+	if errors.Is(err, esign.ErrNoSettings) {
+		return usage, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("%w (see docs/esign.md)", err)
+	}
+	key, err := esign.LoadAPIKey(s, os.Getenv)
+	if err != nil {
+		return nil, false, fmt.Errorf("dropbox sign callbacks: %w (see docs/esign.md)", err)
+	}
+	client, err := esign.New(s, key)
+	if err != nil {
+		return nil, false, err
+	}
+	events := esignEvents{book: b, client: client, log: log}
+	mux := http.NewServeMux()
+	mux.Handle("POST "+esignCallbackPath, esign.NewCallbackHandler(key, events.apply, log))
+	mux.Handle("/", usage)
+	return mux, true, nil
 }
 
 // deliverLoop sends the due outbox items every interval until ctx ends.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -30,7 +31,8 @@ func (a *app) openWorkstation(viewName string) error {
 	why := ""
 	book, err := a.openBook(!a.readOnly)
 	if errors.Is(err, ledger.ErrBookLocked) {
-		why = err.Error()
+		// Open beside the other process, and say which one to close.
+		why = strings.TrimSuffix(err.Error(), "; close it or use --read-only") + "; close it to make changes"
 		book, err = a.openBook(false)
 	}
 	if err != nil {
