@@ -213,3 +213,31 @@ func latestSchedulesOr(tx *bolt.Tx, stub func(id string, version int) *ScheduleR
 	}
 	return out, flush()
 }
+
+// SetScheduleStatus stores the next version of schedule id with a new
+// status (draft → active starts billing; active → ended stops it), the
+// prices unchanged. Setting the status it has already changes nothing.
+func (b *Book) SetScheduleStatus(id string, status ScheduleStatus) (ScheduleRecord, error) {
+	switch status {
+	case ScheduleDraft, ScheduleActive, ScheduleEnded:
+	default:
+		return ScheduleRecord{}, fmt.Errorf("%w: schedule status %q: use draft, active or ended", ErrInvalid, status)
+	}
+	var rec ScheduleRecord
+	err := b.update(func(tx *bolt.Tx) error {
+		cur, found, err := latestSchedule(tx, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return fmt.Errorf("schedule %q %w (monthend schedules list shows them)", id, ErrNotFound)
+		}
+		if cur.Status == status {
+			rec = cur
+			return nil
+		}
+		rec, err = b.saveSchedule(tx, id, cur.CustomerID, status, cur.LatePolicy, cur.Schedule)
+		return err
+	})
+	return rec, err
+}

@@ -38,3 +38,36 @@ func TestRenameView(t *testing.T) {
 		t.Errorf("renaming neither adds nor loses views: %d", len(views))
 	}
 }
+
+func TestSetScheduleStatus(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	if _, err := b.SaveSchedule("acme-2026", "acme", ScheduleDraft, "", acmeSchedule(t)); err != nil {
+		t.Fatal(err)
+	}
+	if res := recalc(t, b, "2026-04"); len(res) != 0 {
+		t.Fatalf("a draft schedule is billed: %+v", res)
+	}
+	rec, err := b.SetScheduleStatus("acme-2026", ScheduleActive)
+	if err != nil || rec.Version != 2 || rec.Status != ScheduleActive {
+		t.Fatalf("activate: %+v %v", rec, err)
+	}
+	if again, err := b.SetScheduleStatus("acme-2026", ScheduleActive); err != nil || again.Version != 2 {
+		t.Errorf("activating twice stores no new version: %+v %v", again, err)
+	}
+	if res := recalc(t, b, "2026-04"); res["acme-2026:2026-04"].Outcome != RecalcCreated {
+		t.Errorf("an active schedule is billed: %+v", res)
+	}
+	for _, tc := range []struct {
+		id     string
+		status ScheduleStatus
+		want   error
+	}{
+		{"nope", ScheduleActive, ErrNotFound},
+		{"acme-2026", "paused", ErrInvalid},
+	} {
+		if _, err := b.SetScheduleStatus(tc.id, tc.status); !errors.Is(err, tc.want) {
+			t.Errorf("%s → %s: %v, want %v", tc.id, tc.status, err, tc.want)
+		}
+	}
+}

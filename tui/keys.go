@@ -78,6 +78,7 @@ type KeyMap struct {
 
 	// Quotes: the list and the read view.
 	EditQuote, NewQuote, MarkSent, SignQuote, ExecuteQuote, DeclineQuote, AssumeUsage key.Binding
+	ActivateSchedule                                                                  key.Binding
 	// ScrollUp and ScrollDown move the quote read view.
 	ScrollUp, ScrollDown key.Binding
 
@@ -135,15 +136,16 @@ func DefaultKeyMap() *KeyMap {
 		PickUp:     b("↑", "up", "up", "ctrl+p"),
 		PickDown:   b("↓", "down", "down", "ctrl+n"),
 
-		EditQuote:    b("e", "edit", "e"),
-		NewQuote:     b("n", "new quote", "n"),
-		MarkSent:     b("m", "mark sent", "m"),
-		SignQuote:    b("s", "mark signed", "s"),
-		ExecuteQuote: b("x", "execute", "x"),
-		DeclineQuote: b("d", "decline", "d"),
-		AssumeUsage:  b("u", "assumed usage", "u"),
-		ScrollUp:     b("↑/k", "scroll up", "k", "up"),
-		ScrollDown:   b("↓/j", "scroll down", "j", "down"),
+		EditQuote:        b("e", "edit", "e"),
+		NewQuote:         b("n", "new quote", "n"),
+		MarkSent:         b("m", "mark sent", "m"),
+		SignQuote:        b("s", "mark signed", "s"),
+		ExecuteQuote:     b("x", "execute", "x"),
+		DeclineQuote:     b("d", "decline", "d"),
+		ActivateSchedule: b("a", "activate its schedule", "a"),
+		AssumeUsage:      b("u", "assumed usage", "u"),
+		ScrollUp:         b("↑/k", "scroll up", "k", "up"),
+		ScrollDown:       b("↓/j", "scroll down", "j", "down"),
 
 		Editor: EditorKeys{
 			Save:      b("ctrl+s", "save", "ctrl+s"),

@@ -140,7 +140,7 @@ func (p *quotesPane) execute() tea.Cmd {
 			if r.CustomerCreated {
 				text += "new customer "
 			}
-			text += r.Quote.CustomerID + " — review it (monthend schedules show " + r.Schedule.ID + "), then recalc the period (R in 1 Invoices) to see its drafts"
+			text += r.Quote.CustomerID + " — review it (monthend schedules show " + r.Schedule.ID + "), then a activates it and R in 1 Invoices drafts its invoices"
 			return quoteActedMsg{text: text}
 		}
 	}
@@ -202,6 +202,39 @@ func (p *quotesPane) decline() tea.Cmd {
 					return quoteActedMsg{err: fmt.Errorf("decline: %w", err)}
 				}
 				return quoteActedMsg{text: fmt.Sprintf("quote %s v%d declined", dq.ID, dq.Version)}
+			}
+		},
+	})
+}
+
+// activate starts billing an executed quote's draft schedule: a new
+// schedule version with status active (the quote itself does not change).
+func (p *quotesPane) activate() tea.Cmd {
+	if cmd, ok := p.ctx.canWrite("activate schedule"); !ok {
+		return cmd
+	}
+	if cmd, busy := p.busy(); busy {
+		return cmd
+	}
+	q, ok := p.current()
+	if !ok {
+		return nil
+	}
+	if q.Status != ledger.QuoteExecuted || q.ScheduleID == "" {
+		return setStatus(fmt.Sprintf("quote %s v%d is %s: only an executed quote has a schedule to activate (x executes a signed quote)", q.ID, q.Version, q.Status), ToneWarn)
+	}
+	b, id := p.ctx.Book, q.ScheduleID
+	return openDialog(&dialog{
+		title: fmt.Sprintf("Start billing schedule %s?", id),
+		lines: []string{"Stores its next version as active, prices unchanged; the next recalc of a period (R in 1 Invoices) drafts its invoices."},
+		onYes: func() tea.Cmd {
+			p.busyWith = "activating " + id
+			return func() tea.Msg {
+				rec, err := b.SetScheduleStatus(id, ledger.ScheduleActive)
+				if err != nil {
+					return quoteActedMsg{err: fmt.Errorf("activate %s: %w", id, err)}
+				}
+				return quoteActedMsg{text: fmt.Sprintf("schedule %s v%d is active · R in 1 Invoices drafts its invoices", rec.ID, rec.Version)}
 			}
 		},
 	})

@@ -268,6 +268,8 @@ func (p *quotesPane) key(k tea.KeyMsg) tea.Cmd {
 		return p.execute()
 	case key.Matches(k, keys.DeclineQuote):
 		return p.decline()
+	case key.Matches(k, keys.ActivateSchedule):
+		return p.activate()
 	case key.Matches(k, keys.AssumeUsage):
 		return p.promptUsage()
 	case key.Matches(k, keys.Reload):
@@ -375,6 +377,8 @@ func (p *quotesPane) help() bindings {
 				acts = append(acts, k.SignQuote, k.EditQuote, k.DeclineQuote)
 			case ledger.QuoteSigned:
 				acts = append(acts, k.ExecuteQuote)
+			case ledger.QuoteExecuted:
+				acts = append(acts, k.ActivateSchedule)
 			case ledger.QuoteDeclined, ledger.QuoteExpired:
 				acts = append(acts, k.EditQuote)
 			}

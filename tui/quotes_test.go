@@ -178,8 +178,25 @@ func TestQuotesListSignExecuteDecline(t *testing.T) {
 		t.Errorf("cursor row after x: %s %q", r.ID, r.Cells[1].Text)
 	}
 
+	// a starts billing the executed quote's draft schedule, after a y.
+	press(t, m, "a", "n")
+	if rec, _ := b.Schedule("contoso-2026", 0); rec.Status != ledger.ScheduleDraft {
+		t.Fatalf("a, n changed the schedule to %s", rec.Status)
+	}
+	press(t, m, "a", "y")
+	if rec, _ := b.Schedule("contoso-2026", 0); rec.Status != ledger.ScheduleActive || rec.Version != 2 {
+		t.Fatalf("after a, y: v%d %s, want v2 active", rec.Version, rec.Status)
+	}
+	if !strings.Contains(m.status, "schedule contoso-2026 v2 is active") {
+		t.Errorf("status after a: %q", m.status)
+	}
+
 	// d declines a sent quote after an explicit y; any other key cancels.
 	m, _ = openQuotes(t, b, "initech")
+	press(t, m, "a")
+	if m.dialog != nil || !strings.Contains(m.status, "only an executed quote") {
+		t.Fatalf("a on a draft quote: status %q", m.status)
+	}
 	press(t, m, "d")
 	if m.dialog != nil || !strings.Contains(m.status, "only a sent quote is declined") {
 		t.Fatalf("d on a draft: status %q", m.status)

@@ -308,15 +308,12 @@ func TestQuoteUnderTmux(t *testing.T) {
 	keys("-l", "ramp-events")
 	keys("Enter")
 	waitFor("executed ramp-e2e: draft schedule ramp-e2e for new customer ramp-test-gmbh")
+	// The schedule was stored as a draft for review; a makes it bill.
+	keys("a")
+	waitFor("Start billing schedule ramp-e2e?")
+	keys("y")
+	waitFor("schedule ramp-e2e v2 is active")
 	quit()
-
-	// The schedule was stored as a draft for review; make it bill, as
-	// docs/quotes.md says, and recalculate last month.
-	sched := filepath.Join(dir, "s.json")
-	if err := os.WriteFile(sched, run("schedules", "export", "ramp-e2e"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run("schedules", "import", sched, "--id", "ramp-e2e", "--customer", "ramp-test-gmbh", "--status", "active")
 	run("recalc", "--period", period)
 
 	keys, waitFor, quit = tmuxSession(t, bin, db, "grid")

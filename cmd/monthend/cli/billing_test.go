@@ -124,3 +124,37 @@ func pdfText(t *testing.T, path string) string {
 	}
 	return string(out)
 }
+
+func TestScheduleActivateAndEnd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "book.db")
+	must := func(args ...string) string {
+		t.Helper()
+		code, out, errOut := run(t, "", append([]string{"--db", db}, args...)...)
+		if code != exitOK {
+			t.Fatalf("monthend %s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+	must("customers", "add", "acme", "--name", "Acme", "--currency", "EUR", "--time-zone", "Europe/Berlin")
+	must("metrics", "add", "invoices_issued", "--aggregation", "count")
+	must("metrics", "add", "api_calls", "--aggregation", "count")
+	must("schedules", "import", "testdata/acme.yaml", "--id", "acme-2026", "--customer", "acme", "--status", "draft")
+	if out := must("recalc", "--period", "2026-04"); !strings.Contains(out, "0 created") {
+		t.Errorf("a draft schedule billed: %s", out)
+	}
+	if out := must("schedules", "activate", "acme-2026"); !strings.Contains(out, "schedule acme-2026 v2 is active") {
+		t.Errorf("activate: %s", out)
+	}
+	if out := must("recalc", "--period", "2026-04"); !strings.Contains(out, "1 created") {
+		t.Errorf("after activate: %s", out)
+	}
+	if out := must("schedules", "end", "acme-2026"); !strings.Contains(out, "v3 is ended") {
+		t.Errorf("end: %s", out)
+	}
+	if code, _, errOut := run(t, "", "--db", db, "schedules", "activate", "nope"); code != exitError || !strings.Contains(errOut, "schedules list") {
+		t.Errorf("unknown schedule: exit %d %s", code, errOut)
+	}
+	if code, _, _ := run(t, "", "--db", db, "schedules", "activate"); code != exitUsage {
+		t.Errorf("no id: exit %d", code)
+	}
+}

@@ -20,10 +20,39 @@ invoices record the version they were priced from.`,
 		Example: `  monthend schedules import acme.yaml --id acme-2026 --customer acme --status active
   monthend schedules list
   monthend schedules show acme-2026
-  monthend schedules export acme-2026 > acme.json`,
+  monthend schedules export acme-2026 > acme.json
+  monthend schedules activate contoso-2026   # a draft from quotes execute starts billing`,
 	}
-	cmd.AddCommand(a.schedulesImportCommand(), a.schedulesListCommand(), a.schedulesShowCommand(), a.schedulesExportCommand())
+	cmd.AddCommand(a.schedulesImportCommand(), a.schedulesListCommand(), a.schedulesShowCommand(), a.schedulesExportCommand(),
+		a.scheduleStatusCommand("activate", ledger.ScheduleActive, "Start billing a schedule (a new version, status active)",
+			"activate stores the next version of a schedule with status active, prices unchanged:\nthe next recalc creates its drafts. A schedule made by `monthend quotes execute`\nstarts as a draft, so that it is checked before it bills."),
+		a.scheduleStatusCommand("end", ledger.ScheduleEnded, "Stop billing a schedule (a new version, status ended)",
+			"end stores the next version of a schedule with status ended: recalc makes no\nnew drafts for it. Issued invoices are untouched."))
 	return cmd
+}
+
+// scheduleStatusCommand is `schedules activate|end ID`.
+func (a *app) scheduleStatusCommand(verb string, status ledger.ScheduleStatus, short, long string) *cobra.Command {
+	return &cobra.Command{
+		Use:     verb + " ID",
+		Short:   short,
+		Long:    long,
+		Example: "  monthend schedules " + verb + " contoso-2026",
+		Args:    exactArgs(1, verb+" takes one schedule id (monthend schedules list shows them)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			book, err := a.openBook(true)
+			if err != nil {
+				return err
+			}
+			defer book.Close()
+			rec, err := book.SetScheduleStatus(args[0], status)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "schedule %s v%d is %s\n", rec.ID, rec.Version, rec.Status)
+			return nil
+		},
+	}
 }
 
 func (a *app) schedulesImportCommand() *cobra.Command {
