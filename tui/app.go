@@ -530,27 +530,33 @@ func (m *Model) confirmIssue() tea.Cmd {
 	if len(ids) == 0 {
 		return setStatus("nothing to issue: "+orNone(skipped), ToneWarn)
 	}
+	book := m.ctx.Book
+	m.dialog = m.bulkDialog("Issue", "issue", ids, skipped, hidden,
+		"Each gets the next invoice number and can no longer change.", issueWork(book, ids))
+	return nil
+}
+
+// bulkDialog is the confirmation of a bulk action on ids: how many, the
+// total per currency, what it does, what is skipped and why, and how many
+// marked rows the filter hides (they are not included). Only y runs work.
+func (m *Model) bulkDialog(verb, job string, ids, skipped []string, hidden int, does string, work func(context.Context, *job) jobResult) *dialog {
 	only := map[string]bool{}
 	for _, id := range ids {
 		only[id] = true
 	}
-	lines := []string{"Total " + formatTotals(totalsByCurrency(m.grid.data.Rows, only)),
-		"Each gets the next invoice number and can no longer change."}
+	lines := []string{"Total " + formatTotals(totalsByCurrency(m.grid.data.Rows, only)), does}
 	if len(skipped) > 0 {
 		lines = append(lines, "Skipped: "+strings.Join(skipped, "; "))
 	}
 	if hidden > 0 {
 		lines = append(lines, fmt.Sprintf("%d marked invoice%s hidden by the filter %s not included.", hidden, pluralS(hidden), isAre(hidden)))
 	}
-	book := m.ctx.Book
-	m.dialog = &dialog{
-		title: fmt.Sprintf("Issue %d invoice%s?", len(ids), pluralS(len(ids))),
+	n := fmt.Sprintf("%d invoice%s", len(ids), pluralS(len(ids)))
+	return &dialog{
+		title: verb + " " + n + "?",
 		lines: lines,
-		onYes: func() tea.Cmd {
-			return m.start(fmt.Sprintf("issue %d invoice%s", len(ids), pluralS(len(ids))), len(ids), issueWork(book, ids))
-		},
+		onYes: func() tea.Cmd { return m.start(job+" "+n, len(ids), work) },
 	}
-	return nil
 }
 
 // confirmSend asks before queueing issued invoices for delivery.
@@ -594,29 +600,11 @@ func (m *Model) confirmSend() tea.Cmd {
 	if len(ids) == 0 {
 		return setStatus("nothing to send: "+orNone(skipped), ToneWarn)
 	}
-	only := map[string]bool{}
-	for _, id := range ids {
-		only[id] = true
-	}
 	delivery := "They are queued in the outbox and emailed now."
 	if m.ctx.Deliver == nil {
 		delivery = "They are queued in the outbox; no mail settings, so delivery waits (docs/delivery.md)."
 	}
-	lines := []string{"Total " + formatTotals(totalsByCurrency(m.grid.data.Rows, only)), delivery}
-	if len(skipped) > 0 {
-		lines = append(lines, "Skipped: "+strings.Join(skipped, "; "))
-	}
-	if hidden > 0 {
-		lines = append(lines, fmt.Sprintf("%d marked invoice%s hidden by the filter %s not included.", hidden, pluralS(hidden), isAre(hidden)))
-	}
-	book, deliver := m.ctx.Book, m.ctx.Deliver
-	m.dialog = &dialog{
-		title: fmt.Sprintf("Send %d invoice%s?", len(ids), pluralS(len(ids))),
-		lines: lines,
-		onYes: func() tea.Cmd {
-			return m.start(fmt.Sprintf("send %d invoice%s", len(ids), pluralS(len(ids))), len(ids), sendWork(book, ids, deliver))
-		},
-	}
+	m.dialog = m.bulkDialog("Send", "send", ids, skipped, hidden, delivery, sendWork(m.ctx.Book, ids, m.ctx.Deliver))
 	return nil
 }
 

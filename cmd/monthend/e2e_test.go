@@ -17,27 +17,9 @@ import (
 // three invoices, recalc, issue, send, confirm — then checks the book with
 // `monthend invoices list --json` and `monthend outbox list --json`.
 func TestWorkstationUnderTmux(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is missing (.ci/run installs it)")
-		}
-		t.Skip("tmux not installed")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "monthend")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	dir, bin := buildForTmux(t)
 	db := filepath.Join(dir, "demo.db")
-	run := func(args ...string) []byte {
-		t.Helper()
-		cmd := exec.Command(bin, append([]string{"--db", db}, args...)...)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("monthend %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
+	run := monthendOn(t, bin, db)
 	run("demo", "--customers", "12", "--months", "3", "--seed", "7")
 
 	sock := fmt.Sprintf("monthend-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()) // unique: other runs may use tmux at the same time
@@ -227,26 +209,9 @@ func tmuxSession(t *testing.T, bin, db, name string) (keys func(...string), wait
 // the draft schedule is made active and last month recalculated with the
 // CLI, finds the new customer's draft invoice in the workstation's grid.
 func TestQuoteUnderTmux(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tmux is missing (.ci/run installs it)")
-		}
-		t.Skip("tmux not installed")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "monthend")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	dir, bin := buildForTmux(t)
 	db := filepath.Join(dir, "quotes.db")
-	run := func(args ...string) []byte {
-		t.Helper()
-		out, err := exec.Command(bin, append([]string{"--db", db}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("monthend %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
+	run := monthendOn(t, bin, db)
 	run("products", "import", "../../ledger/testdata/catalog.yaml")
 	now := time.Now().UTC()
 	lastMonth := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC)
@@ -336,4 +301,38 @@ func TestQuoteUnderTmux(t *testing.T) {
 		t.Fatalf("the new customer's %s draft invoice (platform 2,000.00 less 10%%) is not in the grid:\n%s", period, s)
 	}
 	quit()
+}
+
+// buildForTmux skips (fails under CI) without tmux, and builds the binary
+// into a fresh folder.
+func buildForTmux(t *testing.T) (dir, bin string) {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tmux is missing (.ci/run installs it)")
+		}
+		t.Skip("tmux not installed")
+	}
+	dir = t.TempDir()
+	bin = filepath.Join(dir, "monthend")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return dir, bin
+}
+
+// monthendOn runs the binary's sub-commands on book db and returns their
+// standard output; a failure ends the test with both streams.
+func monthendOn(t *testing.T, bin, db string) func(args ...string) []byte {
+	return func(args ...string) []byte {
+		t.Helper()
+		cmd := exec.Command(bin, append([]string{"--db", db}, args...)...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("monthend %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+		}
+		return out
+	}
 }
