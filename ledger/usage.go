@@ -177,6 +177,21 @@ type prepared struct {
 	hashes [][8]byte
 	order  []prepItem
 	reject map[int32]string // why event i is invalid; nil when all are valid
+	// enc holds each event's encoding without what the book decides
+	// (eventParts); event i's parts end at parts[i] and start where event
+	// i−1's end.
+	enc   []byte
+	parts [][3]int
+}
+
+// encParts returns event i's head, mid and tail (see eventParts).
+func (p *prepared) encParts(i int32) (head, mid, tail []byte) {
+	start := 0
+	if i > 0 {
+		start = p.parts[i-1][2]
+	}
+	e := p.parts[i]
+	return p.enc[start:e[0]:e[0]], p.enc[e[0]:e[1]:e[1]], p.enc[e[1]:e[2]:e[2]]
 }
 
 type prepItem struct {
@@ -185,7 +200,8 @@ type prepItem struct {
 }
 
 func prepare(events []Event) *prepared {
-	p := &prepared{events: events, hashes: make([][8]byte, len(events)), order: make([]prepItem, len(events))}
+	p := &prepared{events: events, hashes: make([][8]byte, len(events)), order: make([]prepItem, len(events)),
+		parts: make([][3]int, len(events))}
 	for i := range events {
 		e := &events[i]
 		reason := ""
@@ -200,6 +216,9 @@ func prepare(events []Event) *prepared {
 			}
 			p.reject[int32(i)] = reason
 		}
+		var head, mid int
+		p.enc, head, mid = eventParts(p.enc, e)
+		p.parts[i] = [3]int{head, mid, len(p.enc)}
 		p.hashes[i] = idHash(e.ID)
 		p.order[i] = prepItem{binary.BigEndian.Uint64(p.hashes[i][:]), int32(i)}
 	}
@@ -226,7 +245,8 @@ func (p *prepared) apply(b *Book, tx *bolt.Tx) ([]Result, error) {
 			r = Result{ID: p.events[i].ID, Outcome: Rejected, Reason: reason}
 		} else {
 			var err error
-			if r, err = w.ingest(&p.events[i], p.hashes[i]); err != nil {
+			head, mid, tail := p.encParts(i)
+			if r, err = w.ingest(&p.events[i], p.hashes[i], head, mid, tail); err != nil {
 				return nil, err
 			}
 		}
@@ -372,7 +392,12 @@ func (g *groupCommit) commit(b *Book, round []*groupCall) {
 
 // lookupEvent finds the stored event with id through the idempotency index.
 func lookupEvent(ids, events *bolt.Bucket, id string, h [8]byte) (StoredEvent, bool, error) {
-	seqs := ids.Get(h[:])
+	return findEvent(ids.Get(h[:]), events, id)
+}
+
+// findEvent finds the stored event with id among seqs, the value of its
+// idempotency index entry.
+func findEvent(seqs []byte, events *bolt.Bucket, id string) (StoredEvent, bool, error) {
 	for ; len(seqs) >= 8; seqs = seqs[8:] {
 		seq := binary.BigEndian.Uint64(seqs)
 		se, err := decodeEvent(seq, events.Get(seqs[:8]))
