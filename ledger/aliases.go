@@ -68,7 +68,11 @@ func (b *Book) mapAlias(tx *bolt.Tx, alias, customerID string) (int, error) {
 		if m == nil {
 			return 0, fmt.Errorf("event #%d: metric %s is gone", seq, se.Metric)
 		}
-		if err := w.attribute(&se, m); err != nil {
+		id, ci, err := w.resolve(se.Customer)
+		if err != nil {
+			return 0, err
+		}
+		if err := w.attribute(&se, m, aliasTarget{id, ci}); err != nil {
 			return 0, err
 		}
 		if err := w.putEvent(&se); err != nil {

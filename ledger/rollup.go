@@ -183,16 +183,16 @@ func eventValue(m *Metric, e *Event) (decimal.Decimal, string, error) {
 	return v, "", nil
 }
 
-// ingest stores one event; h is its id's hash and head, mid and tail its
-// encoding's parts (eventParts).
-func (w *writer) ingest(e *Event, h [8]byte, head, mid, tail []byte) (Result, error) {
+// ingest stores one event; h is its id's hash, m its metric (nil if
+// unknown), t what its alias resolves to (when m is known) and head, mid and
+// tail its encoding's parts (eventParts).
+func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid, tail []byte) (Result, error) {
 	res := Result{ID: e.ID}
 	reject := func(reason string) (Result, error) {
 		res.Outcome, res.Reason = Rejected, reason
 		return res, nil
 	}
 	// Validity that needs no book state was checked by prepare.
-	m := w.metric(e.Metric)
 	if m == nil {
 		return reject(fmt.Sprintf("unknown metric %q (add it with monthend metrics add)", e.Metric))
 	}
@@ -231,7 +231,7 @@ func (w *writer) ingest(e *Event, h [8]byte, head, mid, tail []byte) (Result, er
 			return res, err
 		}
 	}
-	if err := w.attribute(&se, m); err != nil {
+	if err := w.attribute(&se, m, t); err != nil {
 		return res, err
 	}
 	if se.CustomerID == "" {
@@ -275,13 +275,11 @@ func describeEvent(e *StoredEvent) string {
 // attribute sets the event's customer, day and late flag from its alias,
 // and adds it to the rollups and the usage index, or to the unattributed
 // list. It does not store the event itself.
-// m is the event's metric (w.metric(se.Metric), not nil).
-func (w *writer) attribute(se *StoredEvent, m *Metric) error {
-	id, ci, err := w.resolve(se.Customer)
-	if err != nil {
-		return err
-	}
-	se.CustomerID = id
+// m is the event's metric (w.metric(se.Metric), not nil) and t what its
+// alias resolves to (w.resolve(se.Customer)).
+func (w *writer) attribute(se *StoredEvent, m *Metric, t aliasTarget) error {
+	ci := t.ci
+	se.CustomerID = t.id
 	if se.CustomerID == "" {
 		se.Day, se.Late = pricing.Date{}, false
 		w.key = unattribKey(w.key[:0], se.Customer, se.seq)

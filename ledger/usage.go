@@ -182,6 +182,11 @@ type prepared struct {
 	// i−1's end.
 	enc   []byte
 	parts [][3]int
+	// Each event's alias and metric as an index into aliases and metrics,
+	// the batch's distinct ones: the writer looks each up in the book once
+	// per batch and then by index, without hashing a string per event.
+	aliasOf, metricOf []int32
+	aliases, metrics  []string
 }
 
 // encParts returns event i's head, mid and tail (see eventParts).
@@ -201,7 +206,26 @@ type prepItem struct {
 
 func prepare(events []Event) *prepared {
 	p := &prepared{events: events, hashes: make([][8]byte, len(events)), order: make([]prepItem, len(events)),
-		parts: make([][3]int, len(events))}
+		parts: make([][3]int, len(events)), aliasOf: make([]int32, len(events)), metricOf: make([]int32, len(events))}
+	size := 0
+	for i := range events {
+		e := &events[i]
+		size += len(e.ID) + len(e.Customer) + len(e.Metric) + 32
+		for k, v := range e.Properties {
+			size += len(k) + len(v) + 4
+		}
+	}
+	p.enc = make([]byte, 0, size)
+	aliasIdx, metricIdx := map[string]int32{}, map[string]int32{}
+	intern := func(idx map[string]int32, names *[]string, s string) int32 {
+		n, ok := idx[s]
+		if !ok {
+			n = int32(len(*names))
+			idx[s] = n
+			*names = append(*names, s)
+		}
+		return n
+	}
 	for i := range events {
 		e := &events[i]
 		reason := ""
@@ -219,6 +243,8 @@ func prepare(events []Event) *prepared {
 		var head, mid int
 		p.enc, head, mid = eventParts(p.enc, e)
 		p.parts[i] = [3]int{head, mid, len(p.enc)}
+		p.aliasOf[i] = intern(aliasIdx, &p.aliases, e.Customer)
+		p.metricOf[i] = intern(metricIdx, &p.metrics, e.Metric)
 		p.hashes[i] = idHash(e.ID)
 		p.order[i] = prepItem{binary.BigEndian.Uint64(p.hashes[i][:]), int32(i)}
 	}
@@ -237,6 +263,10 @@ func prepare(events []Event) *prepared {
 func (p *prepared) apply(b *Book, tx *bolt.Tx) ([]Result, error) {
 	results := make([]Result, len(p.events))
 	w := newWriter(b, tx)
+	// The batch's metrics and aliases as the book has them, looked up on
+	// first use.
+	metrics, metricKnown := make([]*Metric, len(p.metrics)), make([]bool, len(p.metrics))
+	targets, targetKnown := make([]aliasTarget, len(p.aliases)), make([]bool, len(p.aliases))
 	var sum Summary
 	for _, it := range p.order {
 		i := it.i
@@ -244,9 +274,21 @@ func (p *prepared) apply(b *Book, tx *bolt.Tx) ([]Result, error) {
 		if reason, bad := p.reject[i]; bad {
 			r = Result{ID: p.events[i].ID, Outcome: Rejected, Reason: reason}
 		} else {
+			mi, ai := p.metricOf[i], p.aliasOf[i]
+			if !metricKnown[mi] {
+				metrics[mi], metricKnown[mi] = w.metric(p.metrics[mi]), true
+			}
+			m := metrics[mi]
+			if m != nil && !targetKnown[ai] {
+				id, ci, err := w.resolve(p.aliases[ai])
+				if err != nil {
+					return nil, err
+				}
+				targets[ai], targetKnown[ai] = aliasTarget{id, ci}, true
+			}
 			var err error
 			head, mid, tail := p.encParts(i)
-			if r, err = w.ingest(&p.events[i], p.hashes[i], head, mid, tail); err != nil {
+			if r, err = w.ingest(&p.events[i], p.hashes[i], m, targets[ai], head, mid, tail); err != nil {
 				return nil, err
 			}
 		}
