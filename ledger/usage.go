@@ -261,8 +261,19 @@ func prepare(events []Event) *prepared {
 
 // apply writes the batch inside tx and returns one result per event.
 func (p *prepared) apply(b *Book, tx *bolt.Tx) ([]Result, error) {
-	results := make([]Result, len(p.events))
 	w := newWriter(b, tx)
+	results, err := p.applyWith(w)
+	if err != nil {
+		return nil, err
+	}
+	return results, w.flush()
+}
+
+// applyWith writes the batch through w, which may carry other batches of the
+// same transaction; the caller flushes w once after the last.
+func (p *prepared) applyWith(w *writer) ([]Result, error) {
+	b, tx := w.b, w.tx
+	results := make([]Result, len(p.events))
 	// The batch's metrics and aliases as the book has them, looked up on
 	// first use.
 	metrics, metricKnown := make([]*Metric, len(p.metrics)), make([]bool, len(p.metrics))
@@ -294,9 +305,6 @@ func (p *prepared) apply(b *Book, tx *bolt.Tx) ([]Result, error) {
 		}
 		results[i] = r
 		sum.Add(r)
-	}
-	if err := w.flush(); err != nil {
-		return nil, err
 	}
 	return results, b.audit(tx, "usage.ingest", fmt.Sprintf("%d events", len(p.events)), "", sum.String())
 }
@@ -413,13 +421,16 @@ func (g *groupCommit) commit(b *Book, round []*groupCall) {
 	}()
 	if len(round) > 1 {
 		err := b.db.Update(func(tx *bolt.Tx) error {
+			// One writer for the round: each rollup touched by several
+			// batches is read and written once, at one flush.
+			w := newWriter(b, tx)
 			for _, c := range round {
 				var err error
-				if c.results, err = c.p.apply(b, tx); err != nil {
+				if c.results, err = c.p.applyWith(w); err != nil {
 					return err
 				}
 			}
-			return nil
+			return w.flush()
 		})
 		if err == nil {
 			return

@@ -418,3 +418,46 @@ func TestEncodeEventParts(t *testing.T) {
 		}
 	}
 }
+
+// Batches that share a transaction share one writer: rollups, distinct
+// values, max and latest touched by several batches of a round, and
+// corrections of an id another batch of the round stored, still equal a
+// recount (Check, when the test ends).
+func TestIngestSharedRoundsKeepRollupsExact(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for round := 0; round < 5; round++ {
+				var batch []Event
+				for i := 0; i < 40; i++ {
+					alias := []string{"acme", "globex"}[(g+i)%2]
+					at := fmt.Sprintf("2026-03-%02dT%02d:00:00Z", 1+i%3, (g+round)%24)
+					v := strconv.Itoa(1 + (g*7+i+round)%13)
+					id := fmt.Sprintf("shared-%d", i) // the same ids from every caller: corrections
+					switch i % 4 {
+					case 0:
+						batch = append(batch, ev(id, alias, "seats", at, v))
+					case 1:
+						batch = append(batch, ev(id, alias, "plan", at, v))
+					case 2:
+						batch = append(batch, ev(id, alias, "users", at, "1", "user", "u"+v))
+					case 3:
+						batch = append(batch, ev(fmt.Sprintf("own-%d-%d-%d", g, round, i), alias, "gb", at, v))
+					}
+				}
+				if _, err := b.IngestShared(context.Background(), batch); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := total(t, b, "acme", "gb", "2026-03"); got == "0" {
+		t.Errorf("gb = %s", got)
+	}
+}
