@@ -64,7 +64,15 @@ func (b *Book) mapAlias(tx *bolt.Tx, alias, customerID string) (int, error) {
 		if err := w.remove(&se); err != nil { // off the unattributed list
 			return 0, err
 		}
-		if err := w.attribute(&se); err != nil {
+		m := w.metric(se.Metric)
+		if m == nil {
+			return 0, fmt.Errorf("event #%d: metric %s is gone", seq, se.Metric)
+		}
+		id, ci, err := w.resolve(se.Customer)
+		if err != nil {
+			return 0, err
+		}
+		if err := w.attribute(&se, m, aliasTarget{id, ci}); err != nil {
 			return 0, err
 		}
 		if err := w.putEvent(&se); err != nil {

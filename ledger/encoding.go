@@ -148,6 +148,44 @@ func encodeEvent(buf []byte, e *StoredEvent) []byte {
 	return buf
 }
 
+// eventParts is an event's encoding without what the book decides (the
+// customer, day, late flag and time of receipt), made by prepare outside the
+// write transaction: head is the id and alias, mid the metric, timestamp and
+// value, tail the properties. encodeEventParts(buf, e, head, mid, tail) ==
+// encodeEvent(buf, e).
+func eventParts(buf []byte, e *Event) (out []byte, head, mid int) {
+	buf = appendStr(buf, e.ID)
+	buf = appendStr(buf, e.Customer)
+	head = len(buf)
+	buf = appendStr(buf, e.Metric)
+	buf = binary.AppendVarint(buf, e.Timestamp.UnixNano())
+	buf = appendStr(buf, e.Value.String())
+	mid = len(buf)
+	buf = binary.AppendUvarint(buf, uint64(len(e.Properties)))
+	if len(e.Properties) > 0 {
+		for _, k := range sortedKeys(e.Properties) {
+			buf = appendStr(buf, k)
+			buf = appendStr(buf, e.Properties[k])
+		}
+	}
+	return buf, head, mid
+}
+
+// encodeEventParts is encodeEvent from the parts eventParts made of e.Event.
+func encodeEventParts(buf []byte, e *StoredEvent, head, mid, tail []byte) []byte {
+	var flags byte
+	if e.Late {
+		flags |= 1
+	}
+	buf = append(buf, 1, flags)
+	buf = append(buf, head...)
+	buf = appendStr(buf, e.CustomerID)
+	buf = append(buf, mid...)
+	buf = binary.AppendUvarint(buf, uint64(dayNum(e.Day)))
+	buf = binary.AppendVarint(buf, e.Received.UnixNano())
+	return append(buf, tail...)
+}
+
 func decodeEvent(seq uint64, b []byte) (StoredEvent, error) {
 	d := decoder{b: b}
 	var e StoredEvent

@@ -3,6 +3,8 @@ package ledger
 import (
 	"bufio"
 	"context"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -86,6 +88,33 @@ func FuzzImportJSONL(f *testing.F) {
 		}
 		if n > lines {
 			t.Fatalf("%d results from %d lines", n, lines)
+		}
+	})
+}
+
+// FuzzFastEventJSON: whatever the fast path accepts, encoding/json reads to
+// the same EventJSON, hence the same event or error.
+func FuzzFastEventJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"1","customer":"acme","metric":"gb","timestamp":"2026-03-01T10:00:00Z","value":2.5}`,
+		`{"id":"1","customer":"acme","metric":"gb","timestamp":"2026-03-01T10:00:00+01:00","value":"1e3","properties":{"a":"x","b":-1.5}}`,
+		` { "id" : "1" , "value" : null , "properties" : { } } `,
+		`{"id":"1","id":"2"}`, `{"ID":"1"}`, `{"value":01}`, `{"value":1.}`, `{"value":-0.5e+3}`, `{}`, `{"id":"é"}`,
+		`{"properties":{"a":true}}`, `{"properties":{"a":"1","a":"2"}}`, `{"id":"1"} x`, `{"value":1x}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := fastEventJSON(data)
+		if !ok {
+			return
+		}
+		var slow EventJSON
+		if err := json.Unmarshal(data, &slow); err != nil {
+			t.Fatalf("fast path read %q, encoding/json refuses it: %v", data, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q: fast path %#v, encoding/json %#v", data, fast, slow)
 		}
 	})
 }

@@ -30,6 +30,9 @@ type EventJSON struct {
 
 // ParseEventJSON reads one event from its JSON form.
 func ParseEventJSON(data []byte) (Event, error) {
+	if j, ok := fastEventJSON(data); ok {
+		return j.Event()
+	}
 	var j EventJSON
 	if err := json.Unmarshal(data, &j); err != nil {
 		return Event{}, jsonError(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,15 +25,18 @@ type writer struct {
 	rollups   *bolt.Bucket
 	uniques   *bolt.Bucket
 	unattrib  *bolt.Bucket
-	customers map[string]*custInfo // by customer id
-	aliases   map[string]string    // alias → customer id ("" = unmapped)
-	metrics   map[string]*Metric   // nil = unknown
-	touched   map[string]*rollupSlot
+	customers map[string]*custInfo   // by customer id
+	aliases   map[string]aliasTarget // by alias
+	metrics   map[string]*Metric     // nil = unknown
+	// touched holds the rollups this transaction changes, by customer,
+	// metric and day: pointers and an integer hash faster than building
+	// and hashing the byte key for every event.
+	touched map[slotKey]*rollupSlot
 	// uniqs holds the changes to distinct-value reference counts in this
 	// transaction, read and written in key order at flush: random inserts
 	// into one bbolt node cost a memmove each, which made large batches
 	// quadratic, and random reads cost a tree descent each.
-	uniqs    map[string]uniqDelta
+	uniqs    map[uniqKey]int64
 	now      time.Time
 	key, val []byte // scratch for lookups; never handed to Put
 	arena    []byte // bbolt keeps Put's key and value until commit: copies live here
@@ -53,6 +57,23 @@ type custInfo struct {
 	issuedThrough uint32
 }
 
+// aliasTarget is what an alias resolves to in this transaction.
+type aliasTarget struct {
+	id string    // "" = unmapped
+	ci *custInfo // nil when unmapped
+}
+
+type slotKey struct {
+	ci  *custInfo
+	m   *Metric
+	day uint32
+}
+
+type uniqKey struct {
+	s *rollupSlot
+	v string
+}
+
 // rollupSlot is one rollup touched by the transaction. Rollups of max and
 // latest metrics are read when first touched (removing an event must know
 // the current max or latest). The others are only added to and subtracted
@@ -60,16 +81,11 @@ type custInfo struct {
 // modulo 2^64, so a decrement before the read is fine); flush reads the
 // stored rollup in key order and adds it.
 type rollupSlot struct {
+	key       string // customer|metric|day, the rollup's key
 	r         rollup
 	metric    *Metric
 	loaded    bool // r is the whole rollup, not a change to the stored one
 	recompute bool // a removed event was the max or the latest
-}
-
-// uniqDelta is the change to one distinct value's reference count.
-type uniqDelta struct {
-	slot *rollupSlot
-	d    int64
 }
 
 func newWriter(b *Book, tx *bolt.Tx) *writer {
@@ -85,10 +101,10 @@ func newWriter(b *Book, tx *bolt.Tx) *writer {
 		uniques:   tx.Bucket(bucketUniques),
 		unattrib:  tx.Bucket(bucketUnattrib),
 		customers: map[string]*custInfo{},
-		aliases:   map[string]string{},
+		aliases:   map[string]aliasTarget{},
 		metrics:   map[string]*Metric{},
-		touched:   map[string]*rollupSlot{},
-		uniqs:     map[string]uniqDelta{},
+		touched:   map[slotKey]*rollupSlot{},
+		uniqs:     map[uniqKey]int64{},
 		now:       b.now(),
 	}
 }
@@ -104,13 +120,20 @@ func (w *writer) metric(code string) *Metric {
 	return m
 }
 
-func (w *writer) customerOf(alias string) string {
-	id, ok := w.aliases[alias]
+// resolve returns the customer an alias maps to ("" and nil if none).
+func (w *writer) resolve(alias string) (string, *custInfo, error) {
+	t, ok := w.aliases[alias]
 	if !ok {
-		id = string(w.tx.Bucket(bucketAliases).Get([]byte(alias)))
-		w.aliases[alias] = id
+		t.id = string(w.tx.Bucket(bucketAliases).Get([]byte(alias)))
+		if t.id != "" {
+			var err error
+			if t.ci, err = w.customer(t.id); err != nil {
+				return "", nil, err
+			}
+		}
+		w.aliases[alias] = t
 	}
-	return id
+	return t.id, t.ci, nil
 }
 
 func (w *writer) customer(id string) (*custInfo, error) {
@@ -160,14 +183,16 @@ func eventValue(m *Metric, e *Event) (decimal.Decimal, string, error) {
 	return v, "", nil
 }
 
-func (w *writer) ingest(e *Event, h [8]byte) (Result, error) {
+// ingest stores one event; h is its id's hash, m its metric (nil if
+// unknown), t what its alias resolves to (when m is known) and head, mid and
+// tail its encoding's parts (eventParts).
+func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid, tail []byte) (Result, error) {
 	res := Result{ID: e.ID}
 	reject := func(reason string) (Result, error) {
 		res.Outcome, res.Reason = Rejected, reason
 		return res, nil
 	}
 	// Validity that needs no book state was checked by prepare.
-	m := w.metric(e.Metric)
 	if m == nil {
 		return reject(fmt.Sprintf("unknown metric %q (add it with monthend metrics add)", e.Metric))
 	}
@@ -176,7 +201,8 @@ func (w *writer) ingest(e *Event, h [8]byte) (Result, error) {
 	}
 	res.Outcome = Accepted
 	var before string
-	prev, found, err := lookupEvent(w.ids, w.events, e.ID, h)
+	seqs := w.ids.Get(h[:])
+	prev, found, err := findEvent(seqs, w.events, e.ID)
 	if err != nil {
 		return res, err
 	}
@@ -198,15 +224,14 @@ func (w *writer) ingest(e *Event, h [8]byte) (Result, error) {
 		if se.seq, err = w.events.NextSequence(); err != nil {
 			return res, err
 		}
-		old := w.ids.Get(h[:])
-		v := w.keep(old) // Put needs a copy that lives until commit
-		v = append(v[:len(old):len(old)], make([]byte, 8)...)
-		binary.BigEndian.PutUint64(v[len(old):], se.seq)
+		v := w.keep(seqs) // Put needs a copy that lives until commit
+		v = append(v[:len(seqs):len(seqs)], make([]byte, 8)...)
+		binary.BigEndian.PutUint64(v[len(seqs):], se.seq)
 		if err := w.ids.Put(w.keep(h[:]), v); err != nil {
 			return res, err
 		}
 	}
-	if err := w.attribute(&se); err != nil {
+	if err := w.attribute(&se, m, t); err != nil {
 		return res, err
 	}
 	if se.CustomerID == "" {
@@ -217,7 +242,9 @@ func (w *writer) ingest(e *Event, h [8]byte) (Result, error) {
 		}
 	}
 	res.Late = se.Late
-	if err := w.putEvent(&se); err != nil {
+	w.val = encodeEventParts(w.val[:0], &se, head, mid, tail)
+	w.key = binary.BigEndian.AppendUint64(w.key[:0], se.seq)
+	if err := w.events.Put(w.keep(w.key), w.keep(w.val)); err != nil {
 		return res, err
 	}
 	if res.Outcome == Superseded {
@@ -248,27 +275,26 @@ func describeEvent(e *StoredEvent) string {
 // attribute sets the event's customer, day and late flag from its alias,
 // and adds it to the rollups and the usage index, or to the unattributed
 // list. It does not store the event itself.
-func (w *writer) attribute(se *StoredEvent) error {
-	se.CustomerID = w.customerOf(se.Customer)
+// m is the event's metric (w.metric(se.Metric), not nil) and t what its
+// alias resolves to (w.resolve(se.Customer)).
+func (w *writer) attribute(se *StoredEvent, m *Metric, t aliasTarget) error {
+	ci := t.ci
+	se.CustomerID = t.id
 	if se.CustomerID == "" {
 		se.Day, se.Late = pricing.Date{}, false
 		w.key = unattribKey(w.key[:0], se.Customer, se.seq)
 		return w.unattrib.Put(w.keep(w.key), nil)
 	}
-	ci, err := w.customer(se.CustomerID)
-	if err != nil {
-		return err
-	}
 	se.Day = pricing.DateOf(se.Timestamp, ci.loc)
 	day := dayNum(se.Day)
 	se.Late = ci.issuedThrough != 0 && day <= ci.issuedThrough
-	if m := w.metric(se.Metric); m != nil && m.indexed() {
+	if m.indexed() {
 		w.key = usageKey(w.key[:0], se.CustomerID, se.Metric, day, se.seq)
 		if err := w.usage.Put(w.keep(w.key), nil); err != nil {
 			return err
 		}
 	}
-	return w.apply(se, day, +1)
+	return w.apply(se, ci, m, day, +1)
 }
 
 // remove takes a stored event out of the rollups and indexes (not out of
@@ -279,42 +305,49 @@ func (w *writer) remove(se *StoredEvent) error {
 		return w.unattrib.Delete(w.key)
 	}
 	day := dayNum(se.Day)
-	if m := w.metric(se.Metric); m != nil && m.indexed() {
+	m := w.metric(se.Metric)
+	if m == nil {
+		return fmt.Errorf("metric %s is gone", se.Metric)
+	}
+	ci, err := w.customer(se.CustomerID)
+	if err != nil {
+		return err
+	}
+	if m.indexed() {
 		w.key = usageKey(w.key[:0], se.CustomerID, se.Metric, day, se.seq)
 		if err := w.usage.Delete(w.key); err != nil {
 			return err
 		}
 	}
-	return w.apply(se, day, -1)
+	return w.apply(se, ci, m, day, -1)
 }
 
-func (w *writer) slot(customer, metric string, day uint32) (*rollupSlot, error) {
-	w.key = rollupKey(w.key[:0], customer, metric, day)
-	s, ok := w.touched[string(w.key)]
+// slot returns the rollup of customer ci (id customer), metric m and day.
+func (w *writer) slot(customer string, ci *custInfo, m *Metric, day uint32) (*rollupSlot, error) {
+	sk := slotKey{ci, m, day}
+	s, ok := w.touched[sk]
 	if ok {
 		return s, nil
 	}
-	s = &rollupSlot{metric: w.metric(metric)}
-	if s.metric == nil {
-		return nil, fmt.Errorf("metric %s is gone", metric)
-	}
+	w.key = rollupKey(w.key[:0], customer, m.Code, day)
+	s = &rollupSlot{key: string(w.key), metric: m}
 	if s.metric.indexed() {
 		if v := w.rollups.Get(w.key); v != nil {
 			r, err := decodeRollup(v)
 			if err != nil {
-				return nil, fmt.Errorf("rollup %s/%s/%d: %w", customer, metric, day, err)
+				return nil, fmt.Errorf("rollup %s/%s/%d: %w", customer, m.Code, day, err)
 			}
 			s.r = r
 		}
 		s.loaded = true
 	}
-	w.touched[string(w.key)] = s
+	w.touched[sk] = s
 	return s, nil
 }
 
 // apply adds (sign +1) or removes (sign −1) one event's contribution.
-func (w *writer) apply(se *StoredEvent, day uint32, sign int) error {
-	s, err := w.slot(se.CustomerID, se.Metric, day)
+func (w *writer) apply(se *StoredEvent, ci *custInfo, m *Metric, day uint32, sign int) error {
+	s, err := w.slot(se.CustomerID, ci, m, day)
 	if err != nil {
 		return err
 	}
@@ -359,13 +392,7 @@ func (w *writer) apply(se *StoredEvent, day uint32, sign int) error {
 	case AggUniqueCount:
 		// Whether the value is new (or gone) for the day is settled at
 		// flush, from the stored count and the net change.
-		w.key = uniqueKey(w.key[:0], se.CustomerID, se.Metric, day, uniq)
-		u, ok := w.uniqs[string(w.key)]
-		if !ok {
-			u.slot = s
-		}
-		u.d += int64(sign)
-		w.uniqs[string(w.key)] = u
+		w.uniqs[uniqKey{s, uniq}] += int64(sign)
 	}
 	return nil
 }
@@ -394,7 +421,20 @@ func decodeCount(b []byte) (uint64, error) {
 // collected, recomputes the rollups that lost their max or latest event and
 // writes everything, in key order.
 func (w *writer) flush() error {
-	ukeys := sortedKeys(w.uniqs)
+	type uniqChange struct {
+		key  string
+		slot *rollupSlot
+		d    int64
+	}
+	uchanges := make([]uniqChange, 0, len(w.uniqs))
+	for k, d := range w.uniqs {
+		uchanges = append(uchanges, uniqChange{k.s.key + k.v, k.s, d})
+	}
+	slices.SortFunc(uchanges, func(a, b uniqChange) int { return strings.Compare(a.key, b.key) })
+	ukeys := make([]string, len(uchanges))
+	for i := range uchanges {
+		ukeys[i] = uchanges[i].key
+	}
 	bases := make([]uint64, len(ukeys))
 	err := getSorted(w.uniques, ukeys, func(i int, v []byte) error {
 		n, err := decodeCount(v)
@@ -407,8 +447,8 @@ func (w *writer) flush() error {
 	if err != nil {
 		return err
 	}
-	for i, k := range ukeys {
-		u := w.uniqs[k]
+	for i, u := range uchanges {
+		k := u.key
 		base := bases[i]
 		n := base + uint64(u.d)
 		switch {
@@ -429,11 +469,19 @@ func (w *writer) flush() error {
 		}
 	}
 	clear(w.uniqs)
-	keys := sortedKeys(w.touched)
+	slots := make([]*rollupSlot, 0, len(w.touched))
+	for _, s := range w.touched {
+		slots = append(slots, s)
+	}
+	slices.SortFunc(slots, func(a, b *rollupSlot) int { return strings.Compare(a.key, b.key) })
+	keys := make([]string, len(slots))
 	var unread []string
-	for _, k := range keys {
-		if !w.touched[k].loaded {
-			unread = append(unread, k)
+	var unreadSlots []*rollupSlot
+	for i, s := range slots {
+		keys[i] = s.key
+		if !s.loaded {
+			unread = append(unread, s.key)
+			unreadSlots = append(unreadSlots, s)
 		}
 	}
 	err = getSorted(w.rollups, unread, func(i int, v []byte) error {
@@ -441,7 +489,7 @@ func (w *writer) flush() error {
 		if err != nil {
 			return fmt.Errorf("rollup %q: %w", unread[i], err)
 		}
-		s := w.touched[unread[i]]
+		s := unreadSlots[i]
 		d := s.r
 		s.r = base
 		s.r.Events += d.Events
@@ -453,8 +501,8 @@ func (w *writer) flush() error {
 	if err != nil {
 		return err
 	}
-	for _, k := range keys {
-		s := w.touched[k]
+	for _, s := range slots {
+		k := s.key
 		if s.recompute {
 			if err := w.recompute([]byte(k), s); err != nil {
 				return err

@@ -177,6 +177,26 @@ type prepared struct {
 	hashes [][8]byte
 	order  []prepItem
 	reject map[int32]string // why event i is invalid; nil when all are valid
+	// enc holds each event's encoding without what the book decides
+	// (eventParts); event i's parts end at parts[i] and start where event
+	// i−1's end.
+	enc   []byte
+	parts [][3]int
+	// Each event's alias and metric as an index into aliases and metrics,
+	// the batch's distinct ones: the writer looks each up in the book once
+	// per batch and then by index, without hashing a string per event.
+	aliasOf, metricOf []int32
+	aliases, metrics  []string
+}
+
+// encParts returns event i's head, mid and tail (see eventParts).
+func (p *prepared) encParts(i int32) (head, mid, tail []byte) {
+	start := 0
+	if i > 0 {
+		start = p.parts[i-1][2]
+	}
+	e := p.parts[i]
+	return p.enc[start:e[0]:e[0]], p.enc[e[0]:e[1]:e[1]], p.enc[e[1]:e[2]:e[2]]
 }
 
 type prepItem struct {
@@ -185,7 +205,27 @@ type prepItem struct {
 }
 
 func prepare(events []Event) *prepared {
-	p := &prepared{events: events, hashes: make([][8]byte, len(events)), order: make([]prepItem, len(events))}
+	p := &prepared{events: events, hashes: make([][8]byte, len(events)), order: make([]prepItem, len(events)),
+		parts: make([][3]int, len(events)), aliasOf: make([]int32, len(events)), metricOf: make([]int32, len(events))}
+	size := 0
+	for i := range events {
+		e := &events[i]
+		size += len(e.ID) + len(e.Customer) + len(e.Metric) + 32
+		for k, v := range e.Properties {
+			size += len(k) + len(v) + 4
+		}
+	}
+	p.enc = make([]byte, 0, size)
+	aliasIdx, metricIdx := map[string]int32{}, map[string]int32{}
+	intern := func(idx map[string]int32, names *[]string, s string) int32 {
+		n, ok := idx[s]
+		if !ok {
+			n = int32(len(*names))
+			idx[s] = n
+			*names = append(*names, s)
+		}
+		return n
+	}
 	for i := range events {
 		e := &events[i]
 		reason := ""
@@ -200,6 +240,11 @@ func prepare(events []Event) *prepared {
 			}
 			p.reject[int32(i)] = reason
 		}
+		var head, mid int
+		p.enc, head, mid = eventParts(p.enc, e)
+		p.parts[i] = [3]int{head, mid, len(p.enc)}
+		p.aliasOf[i] = intern(aliasIdx, &p.aliases, e.Customer)
+		p.metricOf[i] = intern(metricIdx, &p.metrics, e.Metric)
 		p.hashes[i] = idHash(e.ID)
 		p.order[i] = prepItem{binary.BigEndian.Uint64(p.hashes[i][:]), int32(i)}
 	}
@@ -216,8 +261,23 @@ func prepare(events []Event) *prepared {
 
 // apply writes the batch inside tx and returns one result per event.
 func (p *prepared) apply(b *Book, tx *bolt.Tx) ([]Result, error) {
-	results := make([]Result, len(p.events))
 	w := newWriter(b, tx)
+	results, err := p.applyWith(w)
+	if err != nil {
+		return nil, err
+	}
+	return results, w.flush()
+}
+
+// applyWith writes the batch through w, which may carry other batches of the
+// same transaction; the caller flushes w once after the last.
+func (p *prepared) applyWith(w *writer) ([]Result, error) {
+	b, tx := w.b, w.tx
+	results := make([]Result, len(p.events))
+	// The batch's metrics and aliases as the book has them, looked up on
+	// first use.
+	metrics, metricKnown := make([]*Metric, len(p.metrics)), make([]bool, len(p.metrics))
+	targets, targetKnown := make([]aliasTarget, len(p.aliases)), make([]bool, len(p.aliases))
 	var sum Summary
 	for _, it := range p.order {
 		i := it.i
@@ -225,16 +285,26 @@ func (p *prepared) apply(b *Book, tx *bolt.Tx) ([]Result, error) {
 		if reason, bad := p.reject[i]; bad {
 			r = Result{ID: p.events[i].ID, Outcome: Rejected, Reason: reason}
 		} else {
+			mi, ai := p.metricOf[i], p.aliasOf[i]
+			if !metricKnown[mi] {
+				metrics[mi], metricKnown[mi] = w.metric(p.metrics[mi]), true
+			}
+			m := metrics[mi]
+			if m != nil && !targetKnown[ai] {
+				id, ci, err := w.resolve(p.aliases[ai])
+				if err != nil {
+					return nil, err
+				}
+				targets[ai], targetKnown[ai] = aliasTarget{id, ci}, true
+			}
 			var err error
-			if r, err = w.ingest(&p.events[i], p.hashes[i]); err != nil {
+			head, mid, tail := p.encParts(i)
+			if r, err = w.ingest(&p.events[i], p.hashes[i], m, targets[ai], head, mid, tail); err != nil {
 				return nil, err
 			}
 		}
 		results[i] = r
 		sum.Add(r)
-	}
-	if err := w.flush(); err != nil {
-		return nil, err
 	}
 	return results, b.audit(tx, "usage.ingest", fmt.Sprintf("%d events", len(p.events)), "", sum.String())
 }
@@ -351,13 +421,16 @@ func (g *groupCommit) commit(b *Book, round []*groupCall) {
 	}()
 	if len(round) > 1 {
 		err := b.db.Update(func(tx *bolt.Tx) error {
+			// One writer for the round: each rollup touched by several
+			// batches is read and written once, at one flush.
+			w := newWriter(b, tx)
 			for _, c := range round {
 				var err error
-				if c.results, err = c.p.apply(b, tx); err != nil {
+				if c.results, err = c.p.applyWith(w); err != nil {
 					return err
 				}
 			}
-			return nil
+			return w.flush()
 		})
 		if err == nil {
 			return
@@ -372,7 +445,12 @@ func (g *groupCommit) commit(b *Book, round []*groupCall) {
 
 // lookupEvent finds the stored event with id through the idempotency index.
 func lookupEvent(ids, events *bolt.Bucket, id string, h [8]byte) (StoredEvent, bool, error) {
-	seqs := ids.Get(h[:])
+	return findEvent(ids.Get(h[:]), events, id)
+}
+
+// findEvent finds the stored event with id among seqs, the value of its
+// idempotency index entry.
+func findEvent(seqs []byte, events *bolt.Bucket, id string) (StoredEvent, bool, error) {
 	for ; len(seqs) >= 8; seqs = seqs[8:] {
 		seq := binary.BigEndian.Uint64(seqs)
 		se, err := decodeEvent(seq, events.Get(seqs[:8]))

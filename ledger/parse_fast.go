@@ -1,0 +1,229 @@
+package ledger
+
+import "encoding/json"
+
+// fastEventJSON reads the common shape of an event line without
+// encoding/json: one flat object with the known keys once each, strings
+// without escapes or non-ASCII bytes, a number or string value, properties
+// of such strings and numbers. Anything else returns ok == false and the
+// caller uses encoding/json, so every answer (and every error message) is
+// the one encoding/json would give (FuzzFastEventJSON). Parsing is about a
+// third of an import's CPU; this path allocates only the strings it keeps.
+func fastEventJSON(data []byte) (j EventJSON, ok bool) {
+	p := fastParser{b: data}
+	if !p.byte('{') {
+		return j, false
+	}
+	var seen uint8
+	if p.peek() == '}' {
+		p.i++
+	} else {
+		for {
+			key, ok := p.str()
+			if !ok || !p.byte(':') {
+				return j, false
+			}
+			var bit uint8
+			switch string(key) {
+			case "id", "customer", "metric", "timestamp":
+				s, ok := p.str()
+				if !ok {
+					return j, false
+				}
+				switch string(key) {
+				case "id":
+					bit, j.ID = 1, string(s)
+				case "customer":
+					bit, j.Customer = 2, string(s)
+				case "metric":
+					bit, j.Metric = 4, string(s)
+				default:
+					bit, j.Timestamp = 8, string(s)
+				}
+			case "value":
+				bit = 16
+				raw, ok := p.scalar(true)
+				if !ok {
+					return j, false
+				}
+				j.Value = json.RawMessage(raw)
+			case "properties":
+				bit = 32
+				if j.Properties, ok = p.properties(); !ok {
+					return j, false
+				}
+			default:
+				return j, false
+			}
+			if seen&bit != 0 {
+				return j, false // a repeated key: encoding/json's rules decide
+			}
+			seen |= bit
+			if p.byte(',') {
+				continue
+			}
+			if p.byte('}') {
+				break
+			}
+			return j, false
+		}
+	}
+	p.ws()
+	return j, p.i == len(p.b)
+}
+
+type fastParser struct {
+	b []byte
+	i int
+}
+
+func (p *fastParser) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next byte after white space (0 at the end).
+func (p *fastParser) peek() byte {
+	p.ws()
+	if p.i < len(p.b) {
+		return p.b[p.i]
+	}
+	return 0
+}
+
+// byte consumes c after white space.
+func (p *fastParser) byte(c byte) bool {
+	if p.peek() == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// str reads a string without escapes, control or non-ASCII bytes and
+// returns its contents.
+func (p *fastParser) str() ([]byte, bool) {
+	if !p.byte('"') {
+		return nil, false
+	}
+	start := p.i
+	for ; p.i < len(p.b); p.i++ {
+		switch c := p.b[p.i]; {
+		case c == '"':
+			p.i++
+			return p.b[start : p.i-1], true
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// scalar reads a string (quotes kept), a JSON number or, if allowNull,
+// null, and returns its text.
+func (p *fastParser) scalar(allowNull bool) ([]byte, bool) {
+	switch c := p.peek(); {
+	case c == '"':
+		start := p.i
+		if _, ok := p.str(); !ok {
+			return nil, false
+		}
+		return p.b[start:p.i], true
+	case c == 'n' && allowNull:
+		if len(p.b)-p.i >= 4 && string(p.b[p.i:p.i+4]) == "null" {
+			p.i += 4
+			return p.b[p.i-4 : p.i], true
+		}
+		return nil, false
+	case c == '-' || c >= '0' && c <= '9':
+		start := p.i
+		if !p.number() {
+			return nil, false
+		}
+		return p.b[start:p.i], true
+	}
+	return nil, false
+}
+
+// number reads a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func (p *fastParser) number() bool {
+	digits := func() int {
+		n := 0
+		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.i < len(p.b) && p.b[p.i] == '-' {
+		p.i++
+	}
+	switch {
+	case p.i < len(p.b) && p.b[p.i] == '0':
+		p.i++
+	case digits() == 0:
+		return false
+	}
+	if p.i < len(p.b) && p.b[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if p.i < len(p.b) && (p.b[p.i] == 'e' || p.b[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	// A number must end here: what follows is checked by the caller, but a
+	// letter or digit glued on (1x, 01) is not JSON.
+	if p.i < len(p.b) {
+		switch c := p.b[p.i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '.', c == '-', c == '+':
+			return false
+		}
+	}
+	return true
+}
+
+// properties reads a flat object of strings and numbers.
+func (p *fastParser) properties() (map[string]json.RawMessage, bool) {
+	if !p.byte('{') {
+		return nil, false
+	}
+	m := map[string]json.RawMessage{}
+	if p.byte('}') {
+		return m, true
+	}
+	for {
+		k, ok := p.str()
+		if !ok || !p.byte(':') {
+			return nil, false
+		}
+		v, ok := p.scalar(false)
+		if !ok {
+			return nil, false
+		}
+		if _, dup := m[string(k)]; dup {
+			return nil, false
+		}
+		m[string(k)] = json.RawMessage(v)
+		if p.byte(',') {
+			continue
+		}
+		if p.byte('}') {
+			return m, true
+		}
+		return nil, false
+	}
+}
