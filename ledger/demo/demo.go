@@ -22,6 +22,11 @@ type Options struct {
 	Customers int       // default 200
 	Months    int       // months of history, default 13
 	Seed      uint64    // same seed, same book
+	// EventsPerDay splits each customer's daily usage of a metric into this
+	// many events (default 1). Totals, and so every invoice, are the same
+	// whatever it is: it only scales the book's event count (20M events at
+	// 5,000 customers, 13 months and 5 per day).
+	EventsPerDay int
 	Now       time.Time // "today"; the last full month is left in draft
 	// Progress, if set, is told what is being done.
 	Progress func(step string, done, total int)
@@ -34,6 +39,12 @@ func Build(ctx context.Context, path string, o Options) error {
 	}
 	if o.Months <= 0 {
 		o.Months = 13
+	}
+	if o.EventsPerDay <= 0 {
+		o.EventsPerDay = 1
+	}
+	if o.EventsPerDay > 3600 { // a second apart from 17:59 at the latest: still the same day
+		return fmt.Errorf("demo: at most 3600 events per customer, metric and day (asked %d)", o.EventsPerDay)
 	}
 	if o.Now.IsZero() {
 		o.Now = time.Now()
@@ -76,7 +87,7 @@ func Build(ctx context.Context, path string, o Options) error {
 		}
 		progress("customers", i+1, len(customers))
 	}
-	if err := ingestUsage(ctx, book, rng, customers, first, thisMonth, progress); err != nil {
+	if err := ingestUsage(ctx, book, rng, customers, first, thisMonth, o.EventsPerDay, progress); err != nil {
 		book.Close()
 		return err
 	}
@@ -232,7 +243,7 @@ func newCustomer(rng *rand.Rand, i int, first time.Time) customer {
 
 // ingestUsage sends a day's usage per customer and metric, through the
 // real ingestion path, plus some events under aliases nobody mapped yet.
-func ingestUsage(ctx context.Context, book *ledger.Book, rng *rand.Rand, customers []customer, first, thisMonth time.Time, progress func(string, int, int)) error {
+func ingestUsage(ctx context.Context, book *ledger.Book, rng *rand.Rand, customers []customer, first, thisMonth time.Time, perDay int, progress func(string, int, int)) error {
 	days := int(thisMonth.Sub(first).Hours() / 24)
 	var batch []ledger.Event
 	flush := func() error {
@@ -256,11 +267,8 @@ func ingestUsage(ctx context.Context, book *ledger.Book, rng *rand.Rand, custome
 				f *= c.swing
 			}
 			at := day.Add(time.Duration(8+rng.IntN(10)) * time.Hour)
-			batch = append(batch,
-				ledger.Event{ID: fmt.Sprintf("%s-inv-%s", c.record.ID, day.Format("20060102")), Customer: c.record.ID,
-					Metric: "invoices_issued", Timestamp: at, Value: decimal.NewFromInt(int64(f))},
-				ledger.Event{ID: fmt.Sprintf("%s-api-%s", c.record.ID, day.Format("20060102")), Customer: c.record.ID,
-					Metric: "api_calls", Timestamp: at, Value: decimal.NewFromInt(int64(f * 12))})
+			batch = appendSplit(batch, perDay, c.record.ID, "inv", "invoices_issued", day, at, int64(f))
+			batch = appendSplit(batch, perDay, c.record.ID, "api", "api_calls", day, at, int64(f*12))
 		}
 		if d%7 == 0 { // a legacy system still sends under old aliases
 			for k := range 3 {
@@ -269,7 +277,7 @@ func ingestUsage(ctx context.Context, book *ledger.Book, rng *rand.Rand, custome
 					Timestamp: day.Add(12 * time.Hour), Value: decimal.NewFromInt(int64(50 + rng.IntN(500)))})
 			}
 		}
-		if len(batch) >= 20000 {
+		if len(batch) >= 20000*perDay {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -285,4 +293,24 @@ func pow(x float64, n int) float64 {
 		r *= x
 	}
 	return r
+}
+
+// appendSplit appends a customer's usage of one metric on one day as n
+// events (a second apart, so all on the same day) whose values add up to total exactly; with n = 1
+// the single event keeps the id it always had.
+func appendSplit(batch []ledger.Event, n int, customer, tag, metric string, day, at time.Time, total int64) []ledger.Event {
+	id := fmt.Sprintf("%s-%s-%s", customer, tag, day.Format("20060102"))
+	if n == 1 {
+		return append(batch, ledger.Event{ID: id, Customer: customer, Metric: metric, Timestamp: at, Value: decimal.NewFromInt(total)})
+	}
+	part := total / int64(n)
+	for k := range n {
+		v := part
+		if k == n-1 {
+			v = total - part*int64(n-1)
+		}
+		batch = append(batch, ledger.Event{ID: fmt.Sprintf("%s-%d", id, k), Customer: customer, Metric: metric,
+			Timestamp: at.Add(time.Duration(k) * time.Second), Value: decimal.NewFromInt(v)})
+	}
+	return batch
 }

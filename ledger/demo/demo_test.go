@@ -70,3 +70,45 @@ func TestBuildMakesACoherentBook(t *testing.T) {
 		t.Error("the same seed built a different book")
 	}
 }
+
+// More events per day scale the book, never its figures: every invoice of
+// a book built with 3 events per customer, metric and day equals the one
+// built with 1.
+func TestEventsPerDayKeepTheFigures(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	build := func(perDay int) *ledger.Book {
+		path := filepath.Join(t.TempDir(), "demo.db")
+		if err := Build(context.Background(), path, Options{Customers: 6, Months: 3, Seed: 5, Now: now, EventsPerDay: perDay}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := ledger.Open(path, ledger.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return b
+	}
+	one, three := build(1), build(3)
+	for _, label := range []string{"2026-09", "2026-10"} {
+		a, _ := one.InvoicesFor(label)
+		b, _ := three.InvoicesFor(label)
+		if len(a) == 0 || len(a) != len(b) {
+			t.Fatalf("%s: %d and %d invoices", label, len(a), len(b))
+		}
+		for i := range a {
+			if a[i].ID != b[i].ID || !a[i].Total.Equal(b[i].Total) {
+				t.Errorf("%s: %s %s vs %s %s", label, a[i].ID, a[i].Total, b[i].ID, b[i].Total)
+			}
+		}
+	}
+	e1, _ := one.Event("c0000-inv-20260901")
+	if e1.ID == "" {
+		t.Fatal("one event per day keeps its id")
+	}
+	if _, err := three.Event("c0000-inv-20260901-2"); err != nil {
+		t.Errorf("the third of three events: %v", err)
+	}
+	if err := Build(context.Background(), filepath.Join(t.TempDir(), "x.db"), Options{Customers: 1, Months: 1, EventsPerDay: 3601}); err == nil {
+		t.Error("3601 events a day spill into the next day: want an error")
+	}
+}

@@ -17,7 +17,7 @@ func (a *app) demoCommand() *cobra.Command {
 	var o demo.Options
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "demo [--customers N] [--months M] [--seed S]",
+		Use:   "demo [--customers N] [--months M] [--seed S] [--events-per-day E]",
 		Short: "Create a demo book: a B2B software company's customers, contracts and usage",
 		Long: `demo builds a realistic book at --db: customers in EUR, USD and GBP with
 one- to three-year contracts (ramps of +8% a year, 10% and 15% commitment
@@ -28,7 +28,8 @@ nobody has mapped yet; a handful of customers with large swings last month.
 Past months are issued and sent (no mail leaves a demo), last month is in
 draft. The same seed builds the same book.`,
 		Example: `  monthend --db /tmp/demo.db demo
-  monthend --db /tmp/big.db demo --customers 5000 --months 13 --seed 7`,
+  monthend --db /tmp/big.db demo --customers 5000 --months 13 --seed 7
+  monthend --db /tmp/20m.db demo --customers 5000 --events-per-day 5   # ~20M events`,
 		Args: exactArgs(0, "demo takes no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, err := a.bookPath()
@@ -61,6 +62,7 @@ draft. The same seed builds the same book.`,
 	}
 	cmd.Flags().IntVar(&o.Customers, "customers", 200, "how many customers")
 	cmd.Flags().IntVar(&o.Months, "months", 13, "months of history")
+	cmd.Flags().IntVar(&o.EventsPerDay, "events-per-day", 1, "usage events per customer, metric and day (totals stay the same; scales the book: 5 gives ~20M events at 5,000 customers)")
 	cmd.Flags().Uint64Var(&o.Seed, "seed", 1, "random seed; the same seed builds the same book")
 	cmd.Flags().BoolVar(&force, "force", false, "replace an existing book at --db")
 	return cmd
