@@ -19,15 +19,15 @@ import (
 
 // Options size the demo book.
 type Options struct {
-	Customers int       // default 200
-	Months    int       // months of history, default 13
-	Seed      uint64    // same seed, same book
+	Customers int    // default 200
+	Months    int    // months of history, default 13
+	Seed      uint64 // same seed, same book
 	// EventsPerDay splits each customer's daily usage of a metric into this
 	// many events (default 1). Totals, and so every invoice, are the same
 	// whatever it is: it only scales the book's event count (20M events at
 	// 5,000 customers, 13 months and 5 per day).
 	EventsPerDay int
-	Now       time.Time // "today"; the last full month is left in draft
+	Now          time.Time // "today"; the last full month is left in draft
 	// Progress, if set, is told what is being done.
 	Progress func(step string, done, total int)
 }
