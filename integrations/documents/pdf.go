@@ -39,30 +39,10 @@ func RenderPDF(inv Invoice) ([]byte, error) {
 	if err := inv.Check(); err != nil {
 		return nil, err
 	}
-	var logo []byte
-	var logoExt extension.Type
-	if inv.Seller.Logo != "" {
-		var err error
-		if logo, logoExt, err = readLogo(inv.Seller.Logo); err != nil {
-			return nil, err
-		}
-	}
 	created := inv.IssueDate.Start(time.UTC)
-	cfg := config.NewBuilder().
-		WithPageSize(pagesize.A4).
-		WithLeftMargin(15).WithRightMargin(15).WithTopMargin(12).WithBottomMargin(12).
-		WithCustomFonts(fonts()).
-		WithDefaultFont(&props.Font{Family: fontFamily, Style: fontstyle.Normal, Size: 9, Color: &props.BlackColor}).
-		WithPageNumber(props.PageNumber{Pattern: "Page {current} of {total}", Place: props.RightBottom, Size: 8, Color: grey}).
-		WithCompression(true).
-		WithTitle(inv.Title()+" "+inv.Number, true).
-		WithAuthor(inv.Seller.LegalName, true).
-		WithCreator("monthend", false).
-		WithCreationDate(created).
-		Build()
-	m := maroto.New(cfg)
-	if err := m.RegisterHeader(header(inv.Seller.LegalName, inv.Title(), inv.Number, logo, logoExt)...); err != nil {
-		return nil, fmt.Errorf("invoice %s: pdf header: %w", inv.Number, err)
+	m, err := newPDF(inv.Seller, inv.Title()+" "+inv.Number, inv.Title(), inv.Number, created)
+	if err != nil {
+		return nil, fmt.Errorf("invoice %s: %w", inv.Number, err)
 	}
 	m.AddRows(parties(inv)...)
 	m.AddRows(facts(inv)...)
@@ -74,6 +54,38 @@ func RenderPDF(inv Invoice) ([]byte, error) {
 		return nil, fmt.Errorf("invoice %s: render pdf: %w", inv.Number, err)
 	}
 	return fixModDate(doc.GetBytes(), created), nil
+}
+
+// newPDF starts an A4 document of the seller's with every page's header
+// (seller, logo, docTitle and number) and "Page n of m" footer, in the one
+// embedded font, dated created (never the clock, so output is
+// deterministic). Invoices, credit notes and quotes share it.
+func newPDF(seller Seller, pdfTitle, docTitle, number string, created time.Time) (core.Maroto, error) {
+	var logo []byte
+	var logoExt extension.Type
+	if seller.Logo != "" {
+		var err error
+		if logo, logoExt, err = readLogo(seller.Logo); err != nil {
+			return nil, err
+		}
+	}
+	cfg := config.NewBuilder().
+		WithPageSize(pagesize.A4).
+		WithLeftMargin(15).WithRightMargin(15).WithTopMargin(12).WithBottomMargin(12).
+		WithCustomFonts(fonts()).
+		WithDefaultFont(&props.Font{Family: fontFamily, Style: fontstyle.Normal, Size: 9, Color: &props.BlackColor}).
+		WithPageNumber(props.PageNumber{Pattern: "Page {current} of {total}", Place: props.RightBottom, Size: 8, Color: grey}).
+		WithCompression(true).
+		WithTitle(pdfTitle, true).
+		WithAuthor(seller.LegalName, true).
+		WithCreator("monthend", false).
+		WithCreationDate(created).
+		Build()
+	m := maroto.New(cfg)
+	if err := m.RegisterHeader(header(seller.LegalName, docTitle, number, logo, logoExt)...); err != nil {
+		return nil, fmt.Errorf("pdf header: %w", err)
+	}
+	return m, nil
 }
 
 var (

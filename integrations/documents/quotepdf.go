@@ -5,16 +5,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/johnfercher/maroto/v2"
 	"github.com/johnfercher/maroto/v2/pkg/components/col"
 	"github.com/johnfercher/maroto/v2/pkg/components/line"
 	"github.com/johnfercher/maroto/v2/pkg/components/row"
 	"github.com/johnfercher/maroto/v2/pkg/components/text"
-	"github.com/johnfercher/maroto/v2/pkg/config"
 	"github.com/johnfercher/maroto/v2/pkg/consts/align"
-	"github.com/johnfercher/maroto/v2/pkg/consts/extension"
-	"github.com/johnfercher/maroto/v2/pkg/consts/fontstyle"
-	"github.com/johnfercher/maroto/v2/pkg/consts/pagesize"
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/props"
 )
@@ -30,30 +25,10 @@ func RenderQuotePDF(q Quote) ([]byte, error) {
 	if err := q.Check(); err != nil {
 		return nil, err
 	}
-	var logo []byte
-	var logoExt extension.Type
-	if q.Seller.Logo != "" {
-		var err error
-		if logo, logoExt, err = readLogo(q.Seller.Logo); err != nil {
-			return nil, err
-		}
-	}
 	created := q.Date.Start(time.UTC)
-	cfg := config.NewBuilder().
-		WithPageSize(pagesize.A4).
-		WithLeftMargin(15).WithRightMargin(15).WithTopMargin(12).WithBottomMargin(12).
-		WithCustomFonts(fonts()).
-		WithDefaultFont(&props.Font{Family: fontFamily, Style: fontstyle.Normal, Size: 9, Color: &props.BlackColor}).
-		WithPageNumber(props.PageNumber{Pattern: "Page {current} of {total}", Place: props.RightBottom, Size: 8, Color: grey}).
-		WithCompression(true).
-		WithTitle(q.Title(), true).
-		WithAuthor(q.Seller.LegalName, true).
-		WithCreator("monthend", false).
-		WithCreationDate(created).
-		Build()
-	m := maroto.New(cfg)
-	if err := m.RegisterHeader(header(q.Seller.LegalName, "Quote", fmt.Sprintf("%s v%d", q.ID, q.Version), logo, logoExt)...); err != nil {
-		return nil, fmt.Errorf("quote %s: pdf header: %w", q.ID, err)
+	m, err := newPDF(q.Seller, q.Title(), "Quote", fmt.Sprintf("%s v%d", q.ID, q.Version), created)
+	if err != nil {
+		return nil, fmt.Errorf("quote %s: %w", q.ID, err)
 	}
 	m.AddRows(quoteParties(q)...)
 	m.AddRows(quoteFactRows(q)...)
