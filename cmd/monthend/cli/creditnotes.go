@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -113,18 +112,7 @@ number in the current folder; "-o -" writes to standard output.`,
 			if err != nil {
 				return fmt.Errorf("render %s: %w", cn.Number, err)
 			}
-			if out == "-" {
-				_, err = a.stdout.Write(pdf)
-				return err
-			}
-			if out == "" {
-				out = doc.FileName()
-			}
-			if err := os.WriteFile(out, pdf, 0o600); err != nil {
-				return fmt.Errorf("write %s: %w", out, err)
-			}
-			fmt.Fprintf(a.stdout, "wrote %s (%d bytes)\n", out, len(pdf))
-			return nil
+			return a.writeDocument(out, doc.FileName(), pdf)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", `file to write ("-" for standard output)`)

@@ -73,23 +73,29 @@ the invoice number in the current folder; "-o -" writes to standard output.`,
 			if err != nil {
 				return fmt.Errorf("render %s: %w", inv.Number, err)
 			}
-			if out == "-" {
-				_, err = a.stdout.Write(pdf)
-				return err
-			}
-			if out == "" {
-				out = doc.FileName()
-			}
-			if err := os.WriteFile(out, pdf, 0o600); err != nil {
-				return fmt.Errorf("write %s: %w", out, err)
-			}
-			fmt.Fprintf(a.stdout, "wrote %s (%d bytes)\n", out, len(pdf))
-			return nil
+			return a.writeDocument(out, doc.FileName(), pdf)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", `file to write ("-" for standard output)`)
 	cmd.Flags().StringVar(&settings, "settings", "", "the settings file with the seller's details")
 	return cmd
+}
+
+// writeDocument writes a rendered document to out: "-" is standard
+// output, "" the document's own file name in the current folder (0600).
+func (a *app) writeDocument(out, fileName string, data []byte) error {
+	if out == "-" {
+		_, err := a.stdout.Write(data)
+		return err
+	}
+	if out == "" {
+		out = fileName
+	}
+	if err := os.WriteFile(out, data, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	fmt.Fprintf(a.stdout, "wrote %s (%d bytes)\n", out, len(data))
+	return nil
 }
 
 // documentOf maps a stored invoice and its customer to the document model.

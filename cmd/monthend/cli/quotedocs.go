@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -136,18 +135,7 @@ quote-ID-vN.pdf in the current folder; "-o -" writes to standard output.`,
 			if err != nil {
 				return fmt.Errorf("render quote %s v%d: %w", doc.ID, doc.Version, err)
 			}
-			if out == "-" {
-				_, err = a.stdout.Write(pdf)
-				return err
-			}
-			if out == "" {
-				out = doc.FileName()
-			}
-			if err := os.WriteFile(out, pdf, 0o600); err != nil {
-				return fmt.Errorf("write %s: %w", out, err)
-			}
-			fmt.Fprintf(a.stdout, "wrote %s (%d bytes)\n", out, len(pdf))
-			return nil
+			return a.writeDocument(out, doc.FileName(), pdf)
 		},
 	}
 	o.register(cmd, true)
