@@ -442,6 +442,18 @@ func (m *Model) busy() (tea.Cmd, bool) {
 	return nil, false
 }
 
+// mayStart says whether a bulk action may start: the book is writable and
+// no other job runs; if not, the command sets the status saying why.
+func (m *Model) mayStart(action string) (tea.Cmd, bool) {
+	if cmd, ok := m.ctx.canWrite(action); !ok {
+		return cmd, false
+	}
+	if cmd, busy := m.busy(); busy {
+		return cmd, false
+	}
+	return nil, true
+}
+
 func (m *Model) start(title string, total int, work func(context.Context, *job) jobResult) tea.Cmd {
 	m.jobSeq++
 	j, cmd := startJob(m.jobSeq, title, total, work)
@@ -452,10 +464,7 @@ func (m *Model) start(title string, total int, work func(context.Context, *job) 
 
 // recalcTargets recalculates the drafts among the targets.
 func (m *Model) recalcTargets() tea.Cmd {
-	if cmd, ok := m.ctx.canWrite("recalc"); !ok {
-		return cmd
-	}
-	if cmd, busy := m.busy(); busy {
+	if cmd, ok := m.mayStart("recalc"); !ok {
 		return cmd
 	}
 	rows, _ := m.targets()
@@ -478,10 +487,7 @@ func (m *Model) recalcTargets() tea.Cmd {
 // recalcView recalculates the selected view's period: like `monthend
 // recalc --view`, it also creates drafts that are missing.
 func (m *Model) recalcView() tea.Cmd {
-	if cmd, ok := m.ctx.canWrite("recalc"); !ok {
-		return cmd
-	}
-	if cmd, busy := m.busy(); busy {
+	if cmd, ok := m.mayStart("recalc"); !ok {
 		return cmd
 	}
 	v, ok := m.views.selected()
@@ -496,10 +502,7 @@ func (m *Model) recalcView() tea.Cmd {
 // confirmIssue asks before issuing: how many, the totals per currency, and
 // what is skipped and why.
 func (m *Model) confirmIssue() tea.Cmd {
-	if cmd, ok := m.ctx.canWrite("issue"); !ok {
-		return cmd
-	}
-	if cmd, busy := m.busy(); busy {
+	if cmd, ok := m.mayStart("issue"); !ok {
 		return cmd
 	}
 	rows, hidden := m.targets()
@@ -561,10 +564,7 @@ func (m *Model) bulkDialog(verb, job string, ids, skipped []string, hidden int, 
 
 // confirmSend asks before queueing issued invoices for delivery.
 func (m *Model) confirmSend() tea.Cmd {
-	if cmd, ok := m.ctx.canWrite("send"); !ok {
-		return cmd
-	}
-	if cmd, busy := m.busy(); busy {
+	if cmd, ok := m.mayStart("send"); !ok {
 		return cmd
 	}
 	rows, hidden := m.targets()
