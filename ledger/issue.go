@@ -51,11 +51,11 @@ func (b *Book) Staleness(inv Invoice) ([]string, error) {
 			return nil, err
 		}
 		j := recalcJob{schedule: latest, customer: c}
-		_, adjs, err := j.lateAdjustments(b, inv.Period.Index, u)
+		late, err := j.lateAdjustments(b, inv.Period.Index, u)
 		if err != nil {
 			return nil, err
 		}
-		if !sameAdjustments(adjs, inv.Adjustments) {
+		if !sameAdjustments(late.adjs, inv.Adjustments) {
 			reasons = append(reasons, "late usage arrived for an issued period")
 		}
 	}

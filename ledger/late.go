@@ -46,12 +46,23 @@ func (r readingsUsage) Total(metric string, from, to pricing.Date) (decimal.Deci
 	return decimal.Zero, fmt.Errorf("no billed reading of %s for %s – %s", metric, from, to)
 }
 
+// lateResult is what the late-usage check found: the adjustment lines and
+// the adjustments they bill; whether it was quiet (found every issued
+// invoice's usage as billed) and the end (exclusive) of the days it read
+// (see freshness.LateQuiet).
+type lateResult struct {
+	lines   []pricing.InvoiceLine
+	adjs    []Adjustment
+	quiet   bool
+	through pricing.Date
+}
+
 // lateAdjustments prices the late usage of every issued invoice of the
 // schedule before period index: one adjustment line per usage line whose
 // charge moved, priced as that invoice's schedule version priced it.
-func (j *recalcJob) lateAdjustments(b *Book, index int, now *bookUsage) ([]pricing.InvoiceLine, []Adjustment, error) {
+func (j *recalcJob) lateAdjustments(b *Book, index int, now *bookUsage) (lateResult, error) {
 	if j.customer.IssuedThrough.IsZero() {
-		return nil, nil, nil // nothing was ever issued: nothing can be late
+		return lateResult{quiet: true}, nil // nothing was ever issued: nothing can be late
 	}
 	var issued []billedInvoice
 	billedAt := map[string]Adjustment{} // invoice id → the latest issued adjustment of it
@@ -91,10 +102,9 @@ func (j *recalcJob) lateAdjustments(b *Book, index int, now *bookUsage) ([]prici
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return lateResult{}, err
 	}
-	var lines []pricing.InvoiceLine
-	var adjs []Adjustment
+	res := lateResult{quiet: true}
 	for _, inv := range issued {
 		billed := inv.Readings
 		if a, ok := billedAt[inv.ID]; ok {
@@ -104,15 +114,19 @@ func (j *recalcJob) lateAdjustments(b *Book, index int, now *bookUsage) ([]prici
 		for _, r := range billed {
 			v, err := now.Total(r.Metric, r.From, r.To)
 			if err != nil {
-				return nil, nil, err
+				return lateResult{}, err
 			}
 			if !v.Equal(r.Value) {
 				moved = true
+			}
+			if r.To.After(res.through) {
+				res.through = r.To
 			}
 		}
 		if !moved {
 			continue
 		}
+		res.quiet = false
 		s := *versions[inv.ScheduleVersion]
 		if s.TaxRate.IsZero() {
 			s.TaxRate = j.customer.TaxRate
@@ -120,7 +134,7 @@ func (j *recalcJob) lateAdjustments(b *Book, index int, now *bookUsage) ([]prici
 		rec := &pricing.RecordingUsage{Usage: now}
 		late, err := pricing.LateUsage(&s, inv.Period.Index-1, readingsUsage(billed), rec)
 		if err != nil {
-			return nil, nil, fmt.Errorf("late usage for %s: %w", inv.ID, err)
+			return lateResult{}, fmt.Errorf("late usage for %s: %w", inv.ID, err)
 		}
 		if len(late) == 0 {
 			continue
@@ -128,8 +142,8 @@ func (j *recalcJob) lateAdjustments(b *Book, index int, now *bookUsage) ([]prici
 		for i := range late {
 			late[i].Name += " (" + inv.Number + ")"
 		}
-		lines = append(lines, late...)
-		adjs = append(adjs, Adjustment{Invoice: inv.ID, Readings: rec.Readings})
+		res.lines = append(res.lines, late...)
+		res.adjs = append(res.adjs, Adjustment{Invoice: inv.ID, Readings: rec.Readings})
 	}
-	return lines, adjs, nil
+	return res, nil
 }

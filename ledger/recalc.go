@@ -81,52 +81,7 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, f
 	if b.readOnly {
 		return nil, ErrReadOnly
 	}
-	var jobs []recalcJob
-	err := b.view(func(tx *bolt.Tx) error {
-		// The period's drafts known current (changes.go) need neither
-		// pricing nor their schedule decoded: any new version of it, a
-		// status change included, would have marked them.
-		current := map[string]*invoiceSummary{} // by schedule id
-		if err := forPeriod(tx, label, func(s *invoiceSummary) error {
-			if !force && s.Status == InvoiceDraft && knownCurrent(tx, s) {
-				c := *s
-				current[s.ScheduleID] = &c
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		schedules, err := latestSchedulesOr(tx, func(id string, version int) *ScheduleRecord {
-			if s := current[id]; s != nil && s.ScheduleVersion == version {
-				return &ScheduleRecord{ID: id, CustomerID: s.CustomerID, Version: version, Status: ScheduleActive}
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		customers := map[string]Customer{}
-		for _, s := range schedules {
-			if s.Status != ScheduleActive || only != nil && !only[s.ID] {
-				continue
-			}
-			c, ok := customers[s.CustomerID]
-			if !ok {
-				if c, err = getCustomer(tx, s.CustomerID); err != nil {
-					return err
-				}
-				customers[c.ID] = c
-			}
-			j := recalcJob{schedule: s, customer: c, changes: changeCount(tx, c.ID)}
-			if cur := current[s.ID]; cur != nil && cur.ScheduleVersion == s.Version {
-				j.current = cur // s is a stub: no Schedule
-			} else if err := j.findCurrent(tx, label, force); err != nil {
-				return err
-			}
-			jobs = append(jobs, j)
-		}
-		return nil
-	})
+	jobs, err := b.planRecalc(label, only, force)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +94,10 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, f
 			defer wg.Done()
 			for i := range next {
 				j := jobs[i]
-				j.price(b, label)
+				if j.fatal = j.load(b, label, force); j.fatal == nil {
+					j.price(b, label)
+					j.fatal = j.compare(b)
+				}
 				priced[i] = j
 			}
 		}()
@@ -155,6 +113,11 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, f
 		}
 	}()
 	wg.Wait()
+	for i := range priced {
+		if priced[i].fatal != nil {
+			return nil, priced[i].fatal
+		}
+	}
 
 	var results []RecalcResult
 	const batch = 256
@@ -203,9 +166,66 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, f
 	return results, nil
 }
 
+// planRecalc reads what recalc needs for period label, in one read
+// transaction: one job per schedule (of only, if not nil) with its newest
+// version as stored, and what the change marks let it skip. Decoding the
+// schedules and reading their customers is left to load, on the pricing
+// goroutines: on a book of 5,000 schedules the decoding alone is a large
+// part of a recalculation.
+func (b *Book) planRecalc(label string, only map[string]bool, force bool) ([]recalcJob, error) {
+	var jobs []recalcJob
+	err := b.view(func(tx *bolt.Tx) error {
+		// The period's drafts known current (changes.go) need neither
+		// pricing nor their schedule decoded: any new version of it, a
+		// status change included, would have marked them.
+		current := map[string]*invoiceSummary{} // by schedule id
+		// The drafts whose late-usage check can be skipped, by schedule id.
+		lateQuiet := map[string]*invoiceSummary{}
+		if err := forPeriod(tx, label, func(s *invoiceSummary) error {
+			if s.Status != InvoiceDraft {
+				return nil
+			}
+			c := *s
+			if !force && knownCurrent(tx, s) {
+				current[s.ScheduleID] = &c
+			} else if lateKnownQuiet(tx, s) {
+				lateQuiet[s.ScheduleID] = &c
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		metrics, err := allMetrics(tx)
+		if err != nil {
+			return err
+		}
+		return forLatestSchedules(tx, func(id string, version int, v []byte) error {
+			if only != nil && !only[id] {
+				return nil
+			}
+			j := recalcJob{schedule: ScheduleRecord{ID: id, Version: version}, metrics: metrics}
+			if s := current[id]; s != nil && s.ScheduleVersion == version {
+				j.current = s
+			} else {
+				j.raw = bytes.Clone(v) // v lives only as long as tx
+				if q := lateQuiet[id]; q != nil && q.ScheduleVersion == version {
+					j.lateKnownQuiet = &q.LateThrough
+				}
+			}
+			jobs = append(jobs, j)
+			return nil
+		})
+	})
+	return jobs, err
+}
+
 type recalcJob struct {
+	// raw is the schedule's newest version as stored, until load decodes
+	// it into schedule (which until then holds only its id and version).
+	raw      []byte
 	schedule ScheduleRecord
 	customer Customer
+	metrics  []Metric // the book's, shared by every job: read-only
 	// changes is the customer's change counter, read before any usage;
 	// through, after price, the end of the days its usage was read for.
 	changes uint64
@@ -213,10 +233,89 @@ type recalcJob struct {
 	// current is the period's draft, known current without pricing it:
 	// nothing it depends on has changed since it was last found current.
 	current *invoiceSummary
+	// lateKnownQuiet, if not nil, is the LateThrough of a draft whose
+	// late-usage check would find nothing (lateKnownQuiet below): price
+	// skips the check.
+	lateKnownQuiet *pricing.Date
 	// results of price:
-	skip    bool // no invoice for this period
-	invoice Invoice
-	err     error
+	skip        bool // no invoice for this period
+	invoice     Invoice
+	lateQuiet   bool         // the late-usage check was quiet (freshness.LateQuiet)
+	lateThrough pricing.Date // and read days before this
+	err         error
+	// result, set by compare, settles a job whose stored invoice storing
+	// would not change: an issued one, or a draft with the same figures,
+	// inputs and freshness.
+	result *RecalcResult
+	// fatal stops the whole recalculation (a schedule that does not
+	// decode, a customer that is gone), as a read error would.
+	fatal error
+}
+
+// load decodes the job's schedule and reads its customer and change
+// counter — before any usage is read — and, unless force, whether the
+// period's draft is known current.
+func (j *recalcJob) load(b *Book, label string, force bool) error {
+	if j.raw == nil {
+		return nil // known current: nothing to price
+	}
+	var rec ScheduleRecord
+	if err := json.Unmarshal(j.raw, &rec); err != nil {
+		return fmt.Errorf("schedule %s v%d: %w", j.schedule.ID, j.schedule.Version, err)
+	}
+	j.raw, j.schedule = nil, rec
+	if rec.Status != ScheduleActive {
+		j.skip = true
+		return nil
+	}
+	return b.view(func(tx *bolt.Tx) error {
+		var err error
+		if j.customer, err = getCustomer(tx, rec.CustomerID); err != nil {
+			return err
+		}
+		j.changes = changeCount(tx, rec.CustomerID)
+		return j.findCurrent(tx, label, force)
+	})
+}
+
+// compare settles a priced job whose stored invoice storing would not
+// change, so that a recalculation that changes nothing opens no write
+// transaction (each commit writes bbolt's whole freelist, tens of
+// milliseconds on a big book). storeDraft decides the rest inside the
+// write transaction.
+func (j *recalcJob) compare(b *Book) error {
+	if _, settled := j.settled(); settled {
+		return nil
+	}
+	return b.view(func(tx *bolt.Tx) error {
+		s, found, err := getSummary(tx, j.invoice.ID)
+		if err != nil || !found {
+			return err
+		}
+		r := RecalcResult{ID: s.ID, CustomerID: s.CustomerID, Currency: s.Currency, Before: s.Total, After: s.Total}
+		switch {
+		case s.Status != InvoiceDraft:
+			r.Outcome, r.Reason = RecalcSkipped, string(s.Status)+" invoices never change"
+		case s.Fingerprint != (fingerprint{}) && s.Fingerprint == fingerprintOf(&j.invoice) && s.freshness == j.freshness():
+			r.Outcome = RecalcUnchanged
+		default:
+			return nil // changed, or only its summary needs the new freshness
+		}
+		j.result = &r
+		return nil
+	})
+}
+
+// lateKnownQuiet reports whether draft s's late-usage check would be quiet
+// again: it was quiet when s was last priced, and since then neither the
+// usage it read nor anything customer-wide (an invoice issued, a schedule
+// version, the customer record) has changed. What that check
+// reads — the customer's issued invoices, their schedule versions and
+// their periods' usage — is then as it was, so it would find the same.
+// On a book of 20M events the check read a month of rollups per issued
+// invoice and was most of a forced recalculation's time.
+func lateKnownQuiet(tx *bolt.Tx, s *invoiceSummary) bool {
+	return s.LateQuiet && s.Checked != 0 && unchangedSince(tx, s.CustomerID, s.Checked, s.LateThrough)
 }
 
 // findCurrent sets j.current if the period's draft was found current,
@@ -263,7 +362,7 @@ func (j *recalcJob) price(b *Book, label string) {
 		j.skip = true
 		return
 	}
-	usage := &bookUsage{book: b, customer: j.customer.ID}
+	usage := &bookUsage{book: b, customer: j.customer.ID, metrics: j.metrics}
 	rec := &pricing.RecordingUsage{Usage: usage}
 	inv, err := pricing.Price(&s, index, rec)
 	if err != nil {
@@ -271,13 +370,18 @@ func (j *recalcJob) price(b *Book, label string) {
 		return
 	}
 	var adjs []Adjustment
-	if j.schedule.LatePolicy != LateReport {
-		var late []pricing.InvoiceLine
-		if late, adjs, err = j.lateAdjustments(b, index, usage); err != nil {
+	switch {
+	case j.schedule.LatePolicy == LateReport:
+	case j.lateKnownQuiet != nil:
+		j.lateQuiet, j.lateThrough = true, *j.lateKnownQuiet
+	default:
+		late, err := j.lateAdjustments(b, index, usage)
+		if err != nil {
 			j.err = err
 			return
 		}
-		for _, l := range late {
+		adjs, j.lateQuiet, j.lateThrough = late.adjs, late.quiet, late.through
+		for _, l := range late.lines {
 			inv.Lines = append(inv.Lines, l)
 			inv.Subtotal = inv.Subtotal.Add(l.Amount)
 			inv.Tax = inv.Tax.Add(l.Tax)
@@ -296,6 +400,15 @@ func (j *recalcJob) price(b *Book, label string) {
 	}
 }
 
+// freshness is what the job's pricing read, for the draft's summary.
+func (j *recalcJob) freshness() freshness {
+	f := freshness{Checked: j.changes, Through: j.through, LateQuiet: j.lateQuiet}
+	if f.LateQuiet {
+		f.LateThrough = j.lateThrough
+	}
+	return f
+}
+
 // settled is the result of a job that writes nothing: no invoice for the
 // period, a draft known current, or a pricing error. Otherwise r is the
 // start of the result storeDraft completes.
@@ -303,11 +416,14 @@ func (j *recalcJob) settled() (r RecalcResult, settled bool) {
 	if j.skip {
 		return RecalcResult{}, true
 	}
-	r = RecalcResult{ID: invoiceID(j.schedule.ID, ""), CustomerID: j.customer.ID, Currency: j.customer.Currency.Code()}
-	if j.current != nil {
-		r.ID, r.Outcome, r.Before, r.After = j.current.ID, RecalcUnchanged, j.current.Total, j.current.Total
-		return r, true
+	if j.result != nil {
+		return *j.result, true
 	}
+	if j.current != nil {
+		c := j.current
+		return RecalcResult{ID: c.ID, CustomerID: c.CustomerID, Currency: c.Currency, Outcome: RecalcUnchanged, Before: c.Total, After: c.Total}, true
+	}
+	r = RecalcResult{ID: invoiceID(j.schedule.ID, ""), CustomerID: j.customer.ID, Currency: j.customer.Currency.Code()}
 	if j.err != nil {
 		r.Outcome, r.Reason = RecalcFailed, fmt.Sprintf("schedule %s v%d: %v", j.schedule.ID, j.schedule.Version, j.err)
 		return r, true
@@ -338,10 +454,11 @@ func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
 			// Current as of j.changes: remember it, so listings and the
 			// next recalc need not price it again.
 			s, _, err := getSummary(tx, old.ID)
-			if err != nil || s.Checked == j.changes && s.Through.Equal(j.through) {
+			f := j.freshness()
+			if err != nil || s.freshness == f && s.Fingerprint != (fingerprint{}) {
 				return r, err
 			}
-			s = summaryOf(&old, freshness{Checked: j.changes, Through: j.through})
+			s = summaryOf(&old, f)
 			return r, putSummary(tx, &s)
 		}
 		prev := old.Figures
@@ -351,7 +468,7 @@ func (b *Book) storeDraft(tx *bolt.Tx, j *recalcJob) (RecalcResult, error) {
 		r.Outcome = RecalcCreated
 	}
 	inv.CalculatedAt = b.now().UTC()
-	if err := putInvoice(tx, &inv, freshness{Checked: j.changes, Through: j.through}); err != nil {
+	if err := putInvoice(tx, &inv, j.freshness()); err != nil {
 		return r, err
 	}
 	before := ""
@@ -394,8 +511,12 @@ func sameFigures(a, b *Figures) bool {
 type bookUsage struct {
 	book     *Book
 	customer string
-	spans    map[[2]pricing.Date]map[string]decimal.Decimal
-	through  pricing.Date // the latest end of a span asked for
+	// metrics, if not nil, are the book's metrics, read once for a whole
+	// recalculation instead of once per span (with the customer record,
+	// as Book.Totals does).
+	metrics []Metric
+	spans   map[[2]pricing.Date]map[string]decimal.Decimal
+	through pricing.Date // the latest end of a span asked for
 }
 
 func (u *bookUsage) Total(metric string, from, to pricing.Date) (decimal.Decimal, error) {
@@ -406,7 +527,16 @@ func (u *bookUsage) Total(metric string, from, to pricing.Date) (decimal.Decimal
 	if m, ok := u.spans[key]; ok {
 		return m[metric], nil
 	}
-	totals, err := u.book.Totals(u.customer, from, to)
+	var totals []Total
+	var err error
+	if u.metrics != nil {
+		err = u.book.view(func(tx *bolt.Tx) error {
+			totals, err = totalsTx(tx, nil, u.customer, u.metrics, dayNum(from), dayNum(to))
+			return err
+		})
+	} else {
+		totals, err = u.book.Totals(u.customer, from, to)
+	}
 	if err != nil {
 		return decimal.Zero, fmt.Errorf("usage of %s: %w", u.customer, err)
 	}

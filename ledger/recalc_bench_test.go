@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -203,6 +204,16 @@ func BenchmarkMonthEnd5000History(b *testing.B) {
 			}
 		}
 	})
+	// Forced: every draft priced again; the late-usage checks of ten
+	// issued months are skipped while nothing they read has moved.
+	b.Run("recalc-force", func(b *testing.B) {
+		for b.Loop() {
+			res, err := book.RecalcWith(ctx, "2026-04", RecalcOptions{Force: true}, nil)
+			if err != nil || len(res) != 5000 || res[0].Outcome != RecalcUnchanged {
+				b.Fatalf("%d results, %v", len(res), err)
+			}
+		}
+	})
 	// A day of this month's usage for every customer: April's drafts did
 	// not read it, so they stay known current.
 	var events []Event
@@ -273,4 +284,38 @@ func issueAll(b *testing.B, book *Book, label string) {
 		}
 	}
 	book.custCache.Clear()
+}
+
+// BenchmarkRecalcBookFile recalculates period $MONTHEND_BENCH_PERIOD
+// (default: every period holding drafts) of the book at
+// $MONTHEND_BENCH_BOOK — a big demo book, say — without and with Force. It
+// writes only draft summaries; skipped when the variable is unset.
+func BenchmarkRecalcBookFile(b *testing.B) {
+	path := os.Getenv("MONTHEND_BENCH_BOOK")
+	if path == "" {
+		b.Skip("MONTHEND_BENCH_BOOK is not set")
+	}
+	book, err := Open(path, Options{Actor: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer book.Close()
+	periods := []string{os.Getenv("MONTHEND_BENCH_PERIOD")}
+	if periods[0] == "" {
+		if periods, err = book.DraftPeriods(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	for _, force := range []bool{false, true} {
+		b.Run(fmt.Sprintf("force=%v", force), func(b *testing.B) {
+			for b.Loop() {
+				for _, p := range periods {
+					if _, err := book.RecalcWith(ctx, p, RecalcOptions{Force: force}, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
 }

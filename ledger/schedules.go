@@ -171,36 +171,28 @@ func (b *Book) Schedules() ([]ScheduleRecord, error) {
 	return out, err
 }
 
-func latestSchedules(tx *bolt.Tx) ([]ScheduleRecord, error) { return latestSchedulesOr(tx, nil) }
-
-// latestSchedulesOr is latestSchedules, taking instead of decoding it the
-// record stub returns for a schedule id and its newest version, if not nil.
-func latestSchedulesOr(tx *bolt.Tx, stub func(id string, version int) *ScheduleRecord) ([]ScheduleRecord, error) {
+func latestSchedules(tx *bolt.Tx) ([]ScheduleRecord, error) {
 	var out []ScheduleRecord
-	var last []byte
-	var lastVal []byte
-	var lastVersion int
-	flush := func() error {
-		if last == nil {
-			return nil
-		}
-		if stub != nil {
-			if rec := stub(string(last), lastVersion); rec != nil {
-				out = append(out, *rec)
-				return nil
-			}
-		}
+	err := forLatestSchedules(tx, func(id string, version int, v []byte) error {
 		var rec ScheduleRecord
-		if err := json.Unmarshal(lastVal, &rec); err != nil {
-			return err
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return fmt.Errorf("schedule %s v%d: %w", id, version, err)
 		}
 		out = append(out, rec)
 		return nil
-	}
+	})
+	return out, err
+}
+
+// forLatestSchedules calls fn with each schedule's id, newest version and
+// that version's stored record (valid only inside tx), in id order.
+func forLatestSchedules(tx *bolt.Tx, fn func(id string, version int, v []byte) error) error {
+	var last, lastVal []byte
+	var lastVersion int
 	err := tx.Bucket(bucketSchedules).ForEach(func(k, v []byte) error {
 		id := k[:len(k)-5]
 		if last != nil && !bytes.Equal(id, last) {
-			if err := flush(); err != nil {
+			if err := fn(string(last), lastVersion, lastVal); err != nil {
 				return err
 			}
 		}
@@ -208,10 +200,10 @@ func latestSchedulesOr(tx *bolt.Tx, stub func(id string, version int) *ScheduleR
 		lastVersion = int(binary.BigEndian.Uint32(k[len(k)-4:]))
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || last == nil {
+		return err
 	}
-	return out, flush()
+	return fn(string(last), lastVersion, lastVal)
 }
 
 // SetScheduleStatus stores the next version of schedule id with a new

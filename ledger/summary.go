@@ -1,7 +1,9 @@
 package ledger
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -37,21 +39,63 @@ type invoiceSummary struct {
 	CalculatedAt    time.Time
 	Minimum         bool // a usage or invoice minimum line was applied
 	Late            bool // bills late usage of an issued period (has adjustments)
+	// Fingerprint of a draft's priced figures and inputs (zero for other
+	// invoices, and for drafts summarised before it existed).
+	Fingerprint fingerprint
 	freshness
+}
+
+// fingerprint is the first 16 bytes of a SHA-256 of what recalc compares
+// to tell whether pricing a draft again changed it: its schedule version,
+// readings, adjustments, lines and total, in their stored (JSON) form.
+// Equal fingerprints stand for the same figures and inputs, so recalc need
+// not decode the stored invoice to compare; unequal ones are compared the
+// full way (sameInputs, sameFigures), as the same amount may once be
+// written "1.0" and once "1".
+type fingerprint [16]byte
+
+func fingerprintOf(inv *Invoice) fingerprint {
+	h := sha256.New()
+	// The encoder cannot fail on these types; an error would only make
+	// the fingerprint differ, which sends recalc the full way.
+	_ = json.NewEncoder(h).Encode(struct {
+		V int                   `json:"v"`
+		R []pricing.Reading     `json:"r"`
+		A []Adjustment          `json:"a"`
+		L []pricing.InvoiceLine `json:"l"`
+		T decimal.Decimal       `json:"t"`
+	}{inv.ScheduleVersion, inv.Readings, inv.Adjustments, inv.Lines, inv.Total})
+	var f fingerprint
+	copy(f[:], h.Sum(nil))
+	return f
 }
 
 // freshness says when a draft was last found current (changes.go): the
 // customer's change counter read before its pricing read any usage
 // (Checked, 0 if never), and the end (exclusive) of the days that pricing
 // read (Through, zero if none). Only Recalc sets it.
+//
+// LateQuiet says that pricing's late-usage check found the usage of every
+// earlier issued invoice as billed, reading days before LateThrough (zero
+// if it read none): until usage of those days, or something customer-wide,
+// changes, the check would find the same and can be skipped
+// (lateKnownQuiet). Summaries written before LateQuiet existed decode
+// without it: their drafts are checked the full way once.
 type freshness struct {
-	Checked uint64
-	Through pricing.Date
+	Checked     uint64
+	Through     pricing.Date
+	LateQuiet   bool
+	LateThrough pricing.Date // stored only when LateQuiet
 }
 
 func summaryOf(inv *Invoice, f freshness) invoiceSummary {
+	var fp fingerprint
+	if inv.Status == InvoiceDraft {
+		fp = fingerprintOf(inv)
+	}
 	return invoiceSummary{
-		ID: inv.ID, CustomerID: inv.CustomerID, ScheduleID: inv.ScheduleID, ScheduleVersion: inv.ScheduleVersion,
+		Fingerprint: fp,
+		ID:          inv.ID, CustomerID: inv.CustomerID, ScheduleID: inv.ScheduleID, ScheduleVersion: inv.ScheduleVersion,
 		Period: inv.Period, Status: inv.Status, Number: inv.Number, IssueDate: inv.IssueDate, DueDate: inv.DueDate,
 		Currency: inv.Currency.Code(), Subtotal: inv.Subtotal, Tax: inv.Tax, Total: inv.Total,
 		CalculatedAt: inv.CalculatedAt,
@@ -70,7 +114,8 @@ func sameSummary(a, b *invoiceSummary) bool {
 		a.Period.Start.Equal(b.Period.Start) && a.Period.End.Equal(b.Period.End) && a.Period.Index == b.Period.Index &&
 		a.Status == b.Status && a.Number == b.Number && a.IssueDate.Equal(b.IssueDate) && a.DueDate.Equal(b.DueDate) &&
 		a.Currency == b.Currency && a.Subtotal.Equal(b.Subtotal) && a.Tax.Equal(b.Tax) && a.Total.Equal(b.Total) &&
-		a.CalculatedAt.Equal(b.CalculatedAt) && a.Minimum == b.Minimum && a.Late == b.Late
+		a.CalculatedAt.Equal(b.CalculatedAt) && a.Minimum == b.Minimum && a.Late == b.Late &&
+		a.Fingerprint == b.Fingerprint
 }
 
 const summaryFormat = 1
@@ -104,9 +149,22 @@ func encodeSummary(buf []byte, s *invoiceSummary) []byte {
 	if s.Late {
 		flags |= 2
 	}
+	if s.LateQuiet {
+		flags |= 4
+	}
+	if s.Fingerprint != (fingerprint{}) {
+		flags |= 8
+	}
 	buf = append(buf, flags)
 	buf = binary.AppendUvarint(buf, s.Checked)
-	return binary.AppendUvarint(buf, uint64(dayNum(s.Through)))
+	buf = binary.AppendUvarint(buf, uint64(dayNum(s.Through)))
+	if s.LateQuiet {
+		buf = binary.AppendUvarint(buf, uint64(dayNum(s.LateThrough)))
+	}
+	if flags&8 != 0 {
+		buf = append(buf, s.Fingerprint[:]...)
+	}
+	return buf
 }
 
 func decodeSummary(id string, b []byte) (invoiceSummary, error) {
@@ -134,9 +192,19 @@ func decodeSummary(id string, b []byte) (invoiceSummary, error) {
 		s.CalculatedAt = time.Unix(0, at).UTC()
 	}
 	flags := d.byte()
-	s.Minimum, s.Late = flags&1 != 0, flags&2 != 0
+	s.Minimum, s.Late, s.LateQuiet = flags&1 != 0, flags&2 != 0, flags&4 != 0
 	s.Checked = d.uvarint()
 	s.Through = dayOfNum(uint32(d.uvarint()))
+	if s.LateQuiet {
+		s.LateThrough = dayOfNum(uint32(d.uvarint()))
+	}
+	if flags&8 != 0 && d.err == nil {
+		if len(d.b) < len(s.Fingerprint) {
+			d.err = errCorrupt
+		} else {
+			d.b = d.b[copy(s.Fingerprint[:], d.b):]
+		}
+	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = errCorrupt
 	}
