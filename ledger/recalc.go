@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/shopspring/decimal"
@@ -85,9 +86,18 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, f
 	if err != nil {
 		return nil, err
 	}
+	// Pricing goroutines, one per core, take jobs in order and hand each
+	// back when priced; this goroutine stores them in job order (so the
+	// book's writes, audit included, are the same run after run), in
+	// batches of up to storeBatch drafts per transaction, and reports
+	// progress as jobs are priced. Cancelling stops handing out jobs; what
+	// was stored is whole.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	priced := make([]recalcJob, len(jobs))
-	var wg sync.WaitGroup
+	finished := make(chan int, len(jobs))
 	next := make(chan int)
+	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
@@ -99,6 +109,7 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, f
 					j.fatal = j.compare(b)
 				}
 				priced[i] = j
+				finished <- i
 			}
 		}()
 	}
@@ -112,30 +123,25 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, f
 			}
 		}
 	}()
-	wg.Wait()
-	for i := range priced {
-		if priced[i].fatal != nil {
-			return nil, priced[i].fatal
-		}
-	}
+	go func() {
+		wg.Wait()
+		close(finished)
+	}()
 
 	var results []RecalcResult
-	const batch = 256
-	for start := 0; start < len(priced); start += batch {
-		if err := ctx.Err(); err != nil {
-			return results, err
+	var failed error // a fatal job or a failed write: stop storing
+	var batch []int  // priced jobs to store in the next transaction
+	store := func() {
+		if len(batch) == 0 || failed != nil {
+			return
 		}
-		end := min(start+batch, len(priced))
+		if failed = ctx.Err(); failed != nil {
+			return
+		}
 		var part []RecalcResult
-		// A batch with nothing to write (all known current, say) needs no
-		// write transaction: no commit, no fsync.
-		write := b.update
-		if !slices.ContainsFunc(priced[start:end], func(j recalcJob) bool { _, s := j.settled(); return !s }) {
-			write = func(fn func(*bolt.Tx) error) error { return fn(nil) }
-		}
-		err := write(func(tx *bolt.Tx) error {
+		failed = b.update(func(tx *bolt.Tx) error {
 			part = part[:0]
-			for i := start; i < end; i++ {
+			for _, i := range batch {
 				r, err := b.storeDraft(tx, &priced[i])
 				if err != nil {
 					return err
@@ -146,24 +152,65 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, f
 			}
 			return nil
 		})
-		if err != nil {
-			return results, err
+		if failed == nil {
+			results = append(results, part...)
 		}
-		results = append(results, part...)
-		if progress != nil {
-			progress(end, len(priced))
+		batch = batch[:0]
+	}
+	const storeBatch = 256
+	ready := make([]bool, len(jobs))
+	w, done := 0, 0 // the next job to store; jobs priced
+	for i := range finished {
+		ready[i] = true
+		done++
+		for ; w < len(jobs) && ready[w] && failed == nil; w++ {
+			j := &priced[w]
+			if j.fatal != nil {
+				failed = j.fatal
+				cancel()
+				break
+			}
+			// A job with nothing to write (known current, unchanged, issued)
+			// needs no transaction: no commit, no fsync.
+			if r, settled := j.settled(); settled {
+				if r.ID != "" {
+					results = append(results, r)
+				}
+				continue
+			}
+			if batch = append(batch, w); len(batch) == storeBatch {
+				store()
+			}
+		}
+		if failed != nil {
+			cancel() // drain: the pricing goroutines finish their jobs
+		} else if progress != nil {
+			progress(done, len(jobs))
 		}
 	}
-	slices.SortFunc(results, func(a, b RecalcResult) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
+	store()
+	var fatal *recalcJob
+	for i := range priced {
+		if priced[i].fatal != nil {
+			fatal = &priced[i]
+			break
 		}
-		return 0
-	})
-	return results, nil
+	}
+	switch {
+	case fatal != nil:
+		return sortResults(results), fatal.fatal
+	case failed != nil:
+		return sortResults(results), failed
+	case w < len(jobs): // cancelled before every job was priced
+		return sortResults(results), context.Cause(ctx)
+	}
+	return sortResults(results), nil
+}
+
+// sortResults orders results by invoice id.
+func sortResults(results []RecalcResult) []RecalcResult {
+	slices.SortFunc(results, func(a, b RecalcResult) int { return strings.Compare(a.ID, b.ID) })
+	return results
 }
 
 // planRecalc reads what recalc needs for period label, in one read

@@ -18,7 +18,7 @@ import (
 // (platform fee, seats, a package and a graduated usage line, a phase
 // discount, 19% tax) and a month of usage: about 30 events per customer
 // and metric in March 2026.
-func recalcBook(b *testing.B, n int) *Book {
+func recalcBook(b testing.TB, n int) *Book {
 	b.Helper()
 	book, err := Open(filepath.Join(b.TempDir(), "book.db"), Options{Actor: "bench", NoSync: true,
 		Now: func() time.Time { return time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC) }})

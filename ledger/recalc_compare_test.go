@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -119,5 +120,50 @@ func TestSummaryEncodingRoundTrip(t *testing.T) {
 		if _, err := decodeSummary(s.ID, enc[:len(enc)-1]); err == nil {
 			t.Errorf("a truncated summary decodes: %+v", s)
 		}
+	}
+}
+
+// Progress counts jobs as they are priced, up to the total; cancelling
+// part-way leaves every stored draft whole, and running again finishes the
+// rest.
+func TestRecalcProgressCancelAndResume(t *testing.T) {
+	b := recalcBook(t, 600)
+	ctx, cancel := context.WithCancel(context.Background())
+	last := 0
+	res, err := b.Recalc(ctx, "2026-04", func(done, total int) {
+		if done < last || total != 600 {
+			t.Errorf("progress %d of %d after %d", done, total, last)
+		}
+		last = done
+		if done == 300 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled recalc: %d results, %v", len(res), err)
+	}
+	stored, err := b.InvoicesFor("2026-04")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != len(res) || len(stored) >= 600 {
+		t.Fatalf("%d drafts stored, %d results reported: want the same, fewer than 600", len(stored), len(res))
+	}
+	mustCheck(t, b)
+	last = 0
+	again, err := b.Recalc(context.Background(), "2026-04", func(done, total int) { last = done })
+	if err != nil || len(again) != 600 || last != 600 {
+		t.Fatalf("resumed: %d results, progress %d, %v", len(again), last, err)
+	}
+	created := 0
+	for _, r := range again {
+		if r.Outcome == RecalcCreated {
+			created++
+		} else if r.Outcome != RecalcUnchanged {
+			t.Errorf("resumed: %+v", r)
+		}
+	}
+	if created != 600-len(stored) {
+		t.Errorf("resumed: %d created, want %d", created, 600-len(stored))
 	}
 }
