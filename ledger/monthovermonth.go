@@ -102,7 +102,9 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 		for i := range prevRows {
 			prevOf[prevRows[i].ScheduleID] = &prevRows[i]
 		}
-		rows = make([]InvoiceRow, 0, countPeriod(tx, label))
+		// Most schedules bill every month: last month's count is a good
+		// first capacity, without a second scan of the period's index.
+		rows = make([]InvoiceRow, 0, len(prevRows)+len(prevRows)/8)
 		ic := tx.Bucket(bucketInvoices).Cursor()
 		return forPeriod(tx, label, func(s *invoiceSummary) error {
 			seen[s.ScheduleID] = true
@@ -214,17 +216,6 @@ func forPeriod(tx *bolt.Tx, label string, fn func(s *invoiceSummary) error) erro
 		}
 	}
 	return nil
-}
-
-// countPeriod is the number of invoices of period label.
-func countPeriod(tx *bolt.Tx, label string) int {
-	prefix := periodIndexKey(label, "")
-	c := tx.Bucket(bucketInvoicePeriods).Cursor()
-	n := 0
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		n++
-	}
-	return n
 }
 
 // previousSummary finds the same schedule's invoice for the period before
