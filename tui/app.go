@@ -25,6 +25,9 @@ type Options struct {
 	ReadOnlyWhy string
 	// Deliver sends the outbox's due items; nil when mail is not set up.
 	Deliver func(ctx context.Context) (ledger.DeliverSummary, error)
+	// Signatures sends quotes for e-signature (Dropbox Sign) and polls
+	// them; nil leaves E and P in the quotes tab saying what to set up.
+	Signatures *Signatures
 	// Keys and Theme default to DefaultKeyMap and NewTheme.
 	Keys  *KeyMap
 	Theme *Theme
@@ -88,6 +91,7 @@ func New(opts Options) *Model {
 		ReadOnly:   opts.Book.ReadOnly(),
 		Thresholds: ledger.DefaultThresholds,
 		Deliver:    opts.Deliver,
+		Signatures: opts.Signatures,
 		Now:        time.Now,
 	}
 	if ctx.Theme == nil {

@@ -27,7 +27,11 @@ type Context struct {
 	// Deliver sends the outbox's due items (email). Nil when no mail
 	// settings are configured: the outbox then only queues.
 	Deliver func(ctx context.Context) (ledger.DeliverSummary, error)
-	Now     func() time.Time
+	// Signatures sends quotes for e-signature and polls them. Nil when
+	// the workstation was started without it: E and P then say what to
+	// set up.
+	Signatures *Signatures
+	Now        func() time.Time
 }
 
 // canWrite reports whether a writing action may run, and if not returns

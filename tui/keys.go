@@ -79,6 +79,8 @@ type KeyMap struct {
 	// Quotes: the list and the read view.
 	EditQuote, NewQuote, MarkSent, SignQuote, ExecuteQuote, DeclineQuote, AssumeUsage key.Binding
 	ActivateSchedule                                                                  key.Binding
+	// SendForSignature and PollSignatures go through Dropbox Sign.
+	SendForSignature, PollSignatures key.Binding
 	// ScrollUp and ScrollDown move the quote read view.
 	ScrollUp, ScrollDown key.Binding
 
@@ -143,6 +145,8 @@ func DefaultKeyMap() *KeyMap {
 		ExecuteQuote:     b("x", "execute", "x"),
 		DeclineQuote:     b("d", "decline", "d"),
 		ActivateSchedule: b("a", "activate its schedule", "a"),
+		SendForSignature: b("E", "e-sign", "E"),
+		PollSignatures:   b("P", "poll signatures", "P"),
 		AssumeUsage:      b("u", "assumed usage", "u"),
 		ScrollUp:         b("↑/k", "scroll up", "k", "up"),
 		ScrollDown:       b("↓/j", "scroll down", "j", "down"),

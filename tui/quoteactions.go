@@ -22,24 +22,34 @@ type quoteActedMsg struct {
 	err  error
 }
 
-func (p *quotesPane) busy() (tea.Cmd, bool) {
-	if p.busyWith != "" {
-		return setStatus("still "+p.busyWith+"…", ToneWarn), true
+// idle is the preamble of every writing action: the book is writable and
+// no action of this pane is in flight (one at a time, so a second key
+// cannot act on a quote the first is changing). If not, cmd says why.
+func (p *quotesPane) idle(action string) (tea.Cmd, bool) {
+	if cmd, ok := p.ctx.canWrite(action); !ok {
+		return cmd, false
 	}
-	return nil, false
+	if p.busyWith != "" {
+		return setStatus("still "+p.busyWith+"…", ToneWarn), false
+	}
+	return nil, true
+}
+
+// ready is idle for an action on the current quote (the one read, else
+// the cursor's): ok is false without one, with a nil cmd.
+func (p *quotesPane) ready(action string) (ledger.Quote, tea.Cmd, bool) {
+	if cmd, ok := p.idle(action); !ok {
+		return ledger.Quote{}, cmd, false
+	}
+	q, ok := p.current()
+	return q, nil, ok
 }
 
 // sign records a hand signature on the newest version of a sent quote.
 func (p *quotesPane) sign() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("mark signed"); !ok {
-		return cmd
-	}
-	if cmd, busy := p.busy(); busy {
-		return cmd
-	}
-	q, ok := p.current()
+	q, cmd, ok := p.ready("mark signed")
 	if !ok {
-		return nil
+		return cmd
 	}
 	if q.Status != ledger.QuoteSent {
 		return setStatus(fmt.Sprintf("quote %s v%d is %s: only a sent quote is signed (m marks a draft sent)", q.ID, q.Version, q.Status), ToneWarn)
@@ -67,17 +77,11 @@ func (p *quotesPane) sign() tea.Cmd {
 
 // markSent records that a draft went to the customer outside monthend
 // (by mail, on paper), so it can be signed by hand; e-signature requests
-// record it themselves (monthend quotes send-for-signature).
+// record it themselves (E, or monthend quotes send-for-signature).
 func (p *quotesPane) markSent() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("mark sent"); !ok {
-		return cmd
-	}
-	if cmd, busy := p.busy(); busy {
-		return cmd
-	}
-	q, ok := p.current()
+	q, cmd, ok := p.ready("mark sent")
 	if !ok {
-		return nil
+		return cmd
 	}
 	if q.Status != ledger.QuoteDraft {
 		return setStatus(fmt.Sprintf("quote %s v%d is %s: only a draft is marked sent", q.ID, q.Version, q.Status), ToneWarn)
@@ -111,15 +115,9 @@ func (p *quotesPane) tcvOf(q ledger.Quote) decimal.Decimal {
 // execute turns a signed quote into a draft schedule, creating the
 // customer of a prospect (whose usage aliases are asked for here).
 func (p *quotesPane) execute() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("execute"); !ok {
-		return cmd
-	}
-	if cmd, busy := p.busy(); busy {
-		return cmd
-	}
-	q, ok := p.current()
+	q, cmd, ok := p.ready("execute")
 	if !ok {
-		return nil
+		return cmd
 	}
 	switch q.Status {
 	case ledger.QuoteExecuted:
@@ -177,15 +175,9 @@ func (p *quotesPane) execute() tea.Cmd {
 
 // decline records that a sent quote was refused.
 func (p *quotesPane) decline() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("decline"); !ok {
-		return cmd
-	}
-	if cmd, busy := p.busy(); busy {
-		return cmd
-	}
-	q, ok := p.current()
+	q, cmd, ok := p.ready("decline")
 	if !ok {
-		return nil
+		return cmd
 	}
 	if q.Status != ledger.QuoteSent {
 		return setStatus(fmt.Sprintf("quote %s v%d is %s: only a sent quote is declined", q.ID, q.Version, q.Status), ToneWarn)
@@ -210,15 +202,9 @@ func (p *quotesPane) decline() tea.Cmd {
 // activate starts billing an executed quote's draft schedule: a new
 // schedule version with status active (the quote itself does not change).
 func (p *quotesPane) activate() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("activate schedule"); !ok {
-		return cmd
-	}
-	if cmd, busy := p.busy(); busy {
-		return cmd
-	}
-	q, ok := p.current()
+	q, cmd, ok := p.ready("activate schedule")
 	if !ok {
-		return nil
+		return cmd
 	}
 	if q.Status != ledger.QuoteExecuted || q.ScheduleID == "" {
 		return setStatus(fmt.Sprintf("quote %s v%d is %s: only an executed quote has a schedule to activate (x executes a signed quote)", q.ID, q.Version, q.Status), ToneWarn)

@@ -17,8 +17,10 @@ import (
 // a read view of one quote (terms, phases with their price per period and
 // per year, lines, discounts, ARR per year, TCV, the first three invoices
 // at an assumed usage, the versions and what changed between the newest
-// two), and the editor (quoteeditor.go). s marks a sent quote signed by
-// hand, x executes a signed one into a draft schedule, d declines.
+// two), and the editor (quoteeditor.go). E sends a quote for e-signature
+// and P asks Dropbox Sign about those out for signature (quotesign.go); s
+// marks a sent quote signed by hand, x executes a signed one into a draft
+// schedule, d declines.
 type quotesPane struct {
 	ctx      *Context
 	grid     *Grid
@@ -123,6 +125,10 @@ func (p *quotesPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 		p.editor, cmd = newQuoteEditor(p.ctx, msg.look, p.usage, msg.q)
 		p.editor.SetSize(p.width, p.height)
 		return p, cmd
+	case signaturePlannedMsg:
+		return p, p.confirmSignature(msg)
+	case signaturesPolledMsg:
+		return p, p.polled(msg)
 	case quoteActedMsg:
 		p.busyWith = ""
 		if msg.err != nil {
@@ -270,6 +276,10 @@ func (p *quotesPane) key(k tea.KeyMsg) tea.Cmd {
 		return p.decline()
 	case key.Matches(k, keys.ActivateSchedule):
 		return p.activate()
+	case key.Matches(k, keys.SendForSignature):
+		return p.sendForSignature()
+	case key.Matches(k, keys.PollSignatures):
+		return p.pollSignatures()
 	case key.Matches(k, keys.AssumeUsage):
 		return p.promptUsage()
 	case key.Matches(k, keys.Reload):
@@ -355,6 +365,17 @@ func (p *quotesPane) View() string {
 	return fitLines(sectionTitle(th, title, w, true)+"\n"+body+"\n"+rule+"\n"+foot, w, h)
 }
 
+// outForSignature reports whether a quote awaits an e-signature, so P
+// has something to ask about.
+func (p *quotesPane) outForSignature() bool {
+	for _, q := range p.quotes {
+		if q.Status == ledger.QuoteSent && q.SignatureRequestID != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // ShortHelp implements help.KeyMap: the keys that work now.
 func (p *quotesPane) ShortHelp() []key.Binding { return p.help().short }
 
@@ -372,8 +393,11 @@ func (p *quotesPane) help() bindings {
 		if q, ok := p.current(); ok {
 			switch q.Status {
 			case ledger.QuoteDraft:
-				acts = append(acts, k.EditQuote, k.MarkSent)
+				acts = append(acts, k.EditQuote, k.SendForSignature, k.MarkSent)
 			case ledger.QuoteSent:
+				if q.SignatureRequestID == "" {
+					acts = append(acts, k.SendForSignature)
+				}
 				acts = append(acts, k.SignQuote, k.EditQuote, k.DeclineQuote)
 			case ledger.QuoteSigned:
 				acts = append(acts, k.ExecuteQuote)
@@ -382,6 +406,9 @@ func (p *quotesPane) help() bindings {
 			case ledger.QuoteDeclined, ledger.QuoteExpired:
 				acts = append(acts, k.EditQuote)
 			}
+		}
+		if p.outForSignature() {
+			acts = append(acts, k.PollSignatures)
 		}
 	}
 	acts = append(acts, k.AssumeUsage, k.Reload)

@@ -47,12 +47,94 @@ func esignClient(settingsFlag string) (*esign.Client, error) {
 	return esign.New(s, key)
 }
 
+// signatureOptions are what a quote is sent for signature with: the
+// document's settings, the signer (empty: the party's legal name and first
+// billing email), test mode (also forced by test_mode in the settings),
+// and whether a quote that has a request may get another.
+type signatureOptions struct {
+	doc                     quoteDocOptions
+	signerName, signerEmail string
+	testMode, again         bool
+}
+
+// signatureSend is a quote version checked and ready to go to Dropbox
+// Sign. prepareSignature makes it, so the CLI and the workstation check
+// the same things and can show what will be sent before sending it.
+type signatureSend struct {
+	quote    ledger.Quote
+	doc      documents.Quote
+	signer   esign.Signer
+	testMode bool // asked for, or forced by the settings
+	client   *esign.Client
+}
+
+// prepareSignature reads the settings (the error points to docs/esign.md)
+// and the newest version of quote id, and checks that it may be sent for
+// signature: a draft or sent quote, not expired, without a request unless
+// o.again, with a signer. It sends nothing.
+func (a *app) prepareSignature(book *ledger.Book, id string, o signatureOptions) (signatureSend, error) {
+	settings, key, err := esignSetup(o.doc.settings)
+	if err != nil {
+		return signatureSend{}, err
+	}
+	client, err := esign.New(settings, key)
+	if err != nil {
+		return signatureSend{}, err
+	}
+	q, doc, err := a.quoteDocument(book, id, o.doc)
+	if err != nil {
+		return signatureSend{}, err
+	}
+	switch {
+	case q.Status != ledger.QuoteDraft && q.Status != ledger.QuoteSent:
+		return signatureSend{}, fmt.Errorf("quote %s v%d is %s (%w): only a draft or sent quote can be sent for signature", q.ID, q.Version, q.Status, ledger.ErrQuoteStatus)
+	case q.SignatureRequestID != "" && !o.again:
+		return signatureSend{}, fmt.Errorf("quote %s v%d already has signature request %s: check it (monthend quotes poll %s) or send another with --again", q.ID, q.Version, q.SignatureRequestID, q.ID)
+	}
+	if loc, err := time.LoadLocation(q.Schedule.TimeZone); err == nil && pricing.DateOf(time.Now(), loc).After(q.Expires) {
+		return signatureSend{}, fmt.Errorf("quote %s expired on %s (%w): set a later expires and import it again", q.ID, q.Expires, ledger.ErrQuoteExpired)
+	}
+	signer, err := defaultSigner(doc, o.signerName, o.signerEmail)
+	if err != nil {
+		return signatureSend{}, err
+	}
+	return signatureSend{quote: q, doc: doc, signer: signer, testMode: o.testMode || settings.TestMode, client: client}, nil
+}
+
+// send renders the quote's PDF and asks Dropbox Sign for the signature.
+// The caller records the request it returns (Book.MarkQuoteSent): until
+// then nothing in the book says it was made.
+func (s signatureSend) send(ctx context.Context) (esign.SignatureRequest, error) {
+	q, doc := s.quote, s.doc
+	pdf, err := documents.RenderQuotePDF(doc)
+	if err != nil {
+		return esign.SignatureRequest{}, fmt.Errorf("render quote %s v%d: %w", q.ID, q.Version, err)
+	}
+	sr, err := s.client.SendForSignature(ctx, esign.SendRequest{
+		Title:    doc.Title(),
+		Subject:  fmt.Sprintf("Please sign: quote %s from %s", q.ID, doc.Seller.LegalName),
+		Message:  fmt.Sprintf("%s sends you quote %s (version %d) for signature. It is valid until %s.", doc.Seller.LegalName, q.ID, q.Version, q.Expires),
+		Signers:  []esign.Signer{s.signer},
+		PDF:      pdf,
+		FileName: doc.FileName(),
+		QuoteID:  q.ID, QuoteVersion: q.Version,
+		TestMode: s.testMode,
+	})
+	if err != nil {
+		return esign.SignatureRequest{}, fmt.Errorf("quote %s: %w", q.ID, err)
+	}
+	return sr, nil
+}
+
+// notRecorded is the error when Dropbox Sign has a request the book
+// refused to record: it names the request and the command that records it.
+func notRecorded(id, requestID string, err error) error {
+	return fmt.Errorf("quote %s was sent for signature as request %s but not recorded: %w; record it with monthend quotes send %s --signature-request %s",
+		id, requestID, err, id, requestID)
+}
+
 func (a *app) quotesSendForSignatureCommand() *cobra.Command {
-	var (
-		o                       quoteDocOptions
-		testMode, again         bool
-		signerName, signerEmail string
-	)
+	var o signatureOptions
 	cmd := &cobra.Command{
 		Use:   "send-for-signature ID [--test] [--signer-name NAME --signer-email EMAIL]",
 		Short: "Send the newest version of a quote for e-signature through Dropbox Sign",
@@ -79,8 +161,8 @@ Dropbox Sign dashboard first.`,
   monthend quotes poll contoso-2026`,
 		Args: exactArgs(1, "send-for-signature takes one quote ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := esignClient(o.settings)
-			if err != nil {
+			// The settings first: without them the book is not opened.
+			if _, _, err := esignSetup(o.doc.settings); err != nil {
 				return err
 			}
 			book, err := a.openBook(true)
@@ -88,59 +170,32 @@ Dropbox Sign dashboard first.`,
 				return err
 			}
 			defer book.Close()
-			q, doc, err := a.quoteDocument(book, args[0], o)
+			s, err := a.prepareSignature(book, args[0], o)
 			if err != nil {
 				return err
 			}
-			switch {
-			case q.Status != ledger.QuoteDraft && q.Status != ledger.QuoteSent:
-				return fmt.Errorf("quote %s v%d is %s (%w): only a draft or sent quote can be sent for signature", q.ID, q.Version, q.Status, ledger.ErrQuoteStatus)
-			case q.SignatureRequestID != "" && !again:
-				return fmt.Errorf("quote %s v%d already has signature request %s: check it (monthend quotes poll %s) or send another with --again", q.ID, q.Version, q.SignatureRequestID, q.ID)
-			}
-			if loc, err := time.LoadLocation(q.Schedule.TimeZone); err == nil && pricing.DateOf(time.Now(), loc).After(q.Expires) {
-				return fmt.Errorf("quote %s expired on %s (%w): set a later expires and import it again", q.ID, q.Expires, ledger.ErrQuoteExpired)
-			}
-			signer, err := defaultSigner(doc, signerName, signerEmail)
+			sr, err := s.send(cmd.Context())
 			if err != nil {
 				return err
 			}
-			pdf, err := documents.RenderQuotePDF(doc)
+			q, err := book.MarkQuoteSent(s.quote.ID, sr.ID)
 			if err != nil {
-				return fmt.Errorf("render quote %s v%d: %w", q.ID, q.Version, err)
-			}
-			sr, err := client.SendForSignature(cmd.Context(), esign.SendRequest{
-				Title:    doc.Title(),
-				Subject:  fmt.Sprintf("Please sign: quote %s from %s", q.ID, doc.Seller.LegalName),
-				Message:  fmt.Sprintf("%s sends you quote %s (version %d) for signature. It is valid until %s.", doc.Seller.LegalName, q.ID, q.Version, q.Expires),
-				Signers:  []esign.Signer{signer},
-				PDF:      pdf,
-				FileName: doc.FileName(),
-				QuoteID:  q.ID, QuoteVersion: q.Version,
-				TestMode: testMode,
-			})
-			if err != nil {
-				return fmt.Errorf("quote %s: %w", q.ID, err)
-			}
-			q, err = book.MarkQuoteSent(q.ID, sr.ID)
-			if err != nil {
-				return fmt.Errorf("quote %s was sent for signature as request %s but not recorded: %w; record it with monthend quotes send %s --signature-request %s",
-					args[0], sr.ID, err, args[0], sr.ID)
+				return notRecorded(args[0], sr.ID, err)
 			}
 			mode := ""
 			if sr.TestMode {
 				mode = " (test mode: not legally binding)"
 			}
-			fmt.Fprintf(a.stdout, "quote %s v%d sent for signature to %s <%s>%s: signature request %s\n", q.ID, q.Version, signer.Name, signer.Email, mode, sr.ID)
+			fmt.Fprintf(a.stdout, "quote %s v%d sent for signature to %s <%s>%s: signature request %s\n", q.ID, q.Version, s.signer.Name, s.signer.Email, mode, sr.ID)
 			fmt.Fprintf(a.stdout, "next: monthend serve marks it signed when Dropbox Sign calls back, or run monthend quotes poll %s\n", q.ID)
 			return nil
 		},
 	}
-	o.register(cmd, false)
-	cmd.Flags().BoolVar(&testMode, "test", false, "Dropbox Sign test mode: the signature is not legally binding")
-	cmd.Flags().StringVar(&signerName, "signer-name", "", "who signs (default: the prospect's or customer's name)")
-	cmd.Flags().StringVar(&signerEmail, "signer-email", "", "the signer's email (default: the first billing email)")
-	cmd.Flags().BoolVar(&again, "again", false, "send a new signature request even though one was sent")
+	o.doc.register(cmd, false)
+	cmd.Flags().BoolVar(&o.testMode, "test", false, "Dropbox Sign test mode: the signature is not legally binding")
+	cmd.Flags().StringVar(&o.signerName, "signer-name", "", "who signs (default: the prospect's or customer's name)")
+	cmd.Flags().StringVar(&o.signerEmail, "signer-email", "", "the signer's email (default: the first billing email)")
+	cmd.Flags().BoolVar(&o.again, "again", false, "send a new signature request even though one was sent")
 	return cmd
 }
 
@@ -183,50 +238,23 @@ Settings as for send-for-signature: see docs/esign.md.`,
 				return err
 			}
 			defer book.Close()
-			var todo []ledger.Quote
-			if len(args) == 0 {
-				all, err := book.Quotes()
-				if err != nil {
-					return err
-				}
-				for _, q := range all {
-					if q.Status == ledger.QuoteSent && q.SignatureRequestID != "" {
-						todo = append(todo, q)
-					}
-				}
-				if len(todo) == 0 {
-					fmt.Fprintln(a.stdout, "no quote is out for signature")
-					return nil
-				}
+			todo, err := quotesOutForSignature(book, args)
+			if err != nil {
+				return err
 			}
-			for _, id := range args {
-				q, err := book.Quote(id, 0)
-				if err != nil {
-					return err
-				}
-				if q.SignatureRequestID == "" {
-					return fmt.Errorf("quote %s v%d was not sent for signature: monthend quotes send-for-signature %s", q.ID, q.Version, q.ID)
-				}
-				todo = append(todo, q)
+			if len(todo) == 0 {
+				fmt.Fprintln(a.stdout, "no quote is out for signature")
+				return nil
 			}
-			var failed []string
-			for _, q := range todo {
-				sr, err := client.Get(cmd.Context(), q.SignatureRequestID)
-				if err != nil {
-					if errors.Is(err, esign.ErrSettings) {
-						return err
-					}
-					fmt.Fprintf(a.stderr, "monthend: quote %s: %v\n", q.ID, err)
-					failed = append(failed, q.ID)
-					continue
-				}
-				msg, err := applySignatureRequest(cmd.Context(), book, client, q, sr)
+			failed, err := pollSignatures(cmd.Context(), book, client, todo, func(q ledger.Quote, line string, err error) {
 				if err != nil {
 					fmt.Fprintf(a.stderr, "monthend: quote %s: %v\n", q.ID, err)
-					failed = append(failed, q.ID)
-					continue
+					return
 				}
-				fmt.Fprintln(a.stdout, msg)
+				fmt.Fprintln(a.stdout, line)
+			})
+			if err != nil {
+				return err
 			}
 			if len(failed) > 0 {
 				return fmt.Errorf("%d quote(s) not updated (%s); run monthend quotes poll again later", len(failed), strings.Join(failed, ", "))
@@ -236,6 +264,63 @@ Settings as for send-for-signature: see docs/esign.md.`,
 	}
 	cmd.Flags().StringVar(&settings, "settings", "", "the settings file with the dropbox_sign: block")
 	return cmd
+}
+
+// quotesOutForSignature is what poll asks about: with no ids, every sent
+// quote with a signature request; else the newest version of each id,
+// which must have one.
+func quotesOutForSignature(book *ledger.Book, ids []string) ([]ledger.Quote, error) {
+	var todo []ledger.Quote
+	if len(ids) == 0 {
+		all, err := book.Quotes()
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range all {
+			if q.Status == ledger.QuoteSent && q.SignatureRequestID != "" {
+				todo = append(todo, q)
+			}
+		}
+		return todo, nil
+	}
+	for _, id := range ids {
+		q, err := book.Quote(id, 0)
+		if err != nil {
+			return nil, err
+		}
+		if q.SignatureRequestID == "" {
+			return nil, fmt.Errorf("quote %s v%d was not sent for signature: monthend quotes send-for-signature %s", q.ID, q.Version, q.ID)
+		}
+		todo = append(todo, q)
+	}
+	return todo, nil
+}
+
+// pollSignatures asks Dropbox Sign about each quote in todo and records
+// what changed (applySignatureRequest), calling report with each quote's
+// sentence or its error. One quote failing does not stop the others; a
+// settings error does (every call would fail alike) and is returned.
+// failed names the quotes not updated.
+func pollSignatures(ctx context.Context, book *ledger.Book, client *esign.Client, todo []ledger.Quote, report func(q ledger.Quote, line string, err error)) (failed []string, err error) {
+	for _, q := range todo {
+		sr, err := client.Get(ctx, q.SignatureRequestID)
+		if err != nil {
+			if errors.Is(err, esign.ErrSettings) {
+				return failed, err
+			}
+			report(q, "", err)
+			failed = append(failed, q.ID)
+			continue
+		}
+		msg, err := applySignatureRequest(ctx, book, client, q, sr)
+		if err != nil {
+			report(q, "", err)
+			failed = append(failed, q.ID)
+			continue
+		}
+		report(q, msg, nil)
+	}
+	return failed, nil
 }
 
 // applySignatureRequest brings quote version q in line with its signature

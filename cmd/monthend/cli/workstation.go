@@ -39,7 +39,7 @@ func (a *app) openWorkstation(viewName string) error {
 		return err
 	}
 	defer book.Close()
-	opts := tui.Options{Book: book, ReadOnlyWhy: why, View: viewName}
+	opts := tui.Options{Book: book, ReadOnlyWhy: why, View: viewName, Signatures: a.signatures(book, "")}
 	if !book.ReadOnly() {
 		// Mail delivery from the outbox when settings exist; without them
 		// the workstation queues and says delivery waits.
@@ -52,4 +52,67 @@ func (a *app) openWorkstation(viewName string) error {
 	p := tea.NewProgram(tui.New(opts), tea.WithAltScreen(), tea.WithInput(a.stdin), tea.WithOutput(a.stdout))
 	_, err = p.Run()
 	return err
+}
+
+// signatures gives the workstation the e-signature code of quotes
+// send-for-signature and quotes poll, so the two cannot drift apart. The
+// settings are read at each use: a dropbox_sign: block added while the
+// workstation is open works on the next key press, and a missing one is
+// said then, pointing to docs/esign.md.
+func (a *app) signatures(book *ledger.Book, settings string) *tui.Signatures {
+	base := signatureOptions{doc: quoteDocOptions{settings: settings}}
+	return &tui.Signatures{
+		Prepare: func(_ context.Context, id string) (tui.SignaturePlan, error) {
+			s, err := a.prepareSignature(book, id, base)
+			if err != nil {
+				return tui.SignaturePlan{}, err
+			}
+			return planOf(s), nil
+		},
+		Send: func(ctx context.Context, plan tui.SignaturePlan) (string, error) {
+			o := base
+			o.signerName, o.signerEmail = plan.SignerName, plan.SignerEmail
+			s, err := a.prepareSignature(book, plan.QuoteID, o)
+			if err != nil {
+				return "", err
+			}
+			// What goes out must be what the user confirmed: a new version
+			// or a settings change in between stops the send.
+			if now := planOf(s); now != plan {
+				return "", fmt.Errorf("quote %s changed since you confirmed (now v%d to %s <%s>, test mode %v): nothing was sent; press E again",
+					plan.QuoteID, now.Version, now.SignerName, now.SignerEmail, now.TestMode)
+			}
+			sr, err := s.send(ctx)
+			if err != nil {
+				return "", err
+			}
+			return sr.ID, nil
+		},
+		Poll: func(ctx context.Context) ([]string, error) {
+			client, err := esignClient(settings)
+			if err != nil {
+				return nil, err
+			}
+			todo, err := quotesOutForSignature(book, nil)
+			if err != nil || len(todo) == 0 {
+				return nil, err
+			}
+			var lines []string
+			failed, err := pollSignatures(ctx, book, client, todo, func(q ledger.Quote, line string, err error) {
+				if err != nil {
+					line = fmt.Sprintf("quote %s: %v", q.ID, err)
+				}
+				lines = append(lines, line)
+			})
+			if err == nil && len(failed) > 0 {
+				err = fmt.Errorf("%d quote(s) not updated (%s); poll again later", len(failed), strings.Join(failed, ", "))
+			}
+			return lines, err
+		},
+	}
+}
+
+func planOf(s signatureSend) tui.SignaturePlan {
+	return tui.SignaturePlan{QuoteID: s.quote.ID, Version: s.quote.Version,
+		SignerName: s.signer.Name, SignerEmail: s.signer.Email, TestMode: s.testMode}
 }
