@@ -70,6 +70,8 @@ type KeyMap struct {
 
 	// Customers & usage, outbox.
 	MapAlias, Retry, DeliverNow key.Binding
+	// MarkDelivered settles an outbox item in doubt as sent.
+	MarkDelivered key.Binding
 	// OtherList moves between the two lists of the customers & usage pane.
 	OtherList key.Binding
 	// PickUp and PickDown move in a picker whose text input takes the
@@ -131,12 +133,13 @@ func DefaultKeyMap() *KeyMap {
 		Yes: b("y", "yes", "y", "Y"),
 		No:  b("n/esc", "no", "n", "N", "esc"),
 
-		MapAlias:   b("m", "map alias to customer", "m"),
-		Retry:      b("t", "retry", "t"),
-		DeliverNow: b("D", "deliver now", "D"),
-		OtherList:  b("←/→", "other list", "left", "right", "h", "l"),
-		PickUp:     b("↑", "up", "up", "ctrl+p"),
-		PickDown:   b("↓", "down", "down", "ctrl+n"),
+		MapAlias:      b("m", "map alias to customer", "m"),
+		Retry:         b("t", "retry", "t"),
+		DeliverNow:    b("D", "deliver now", "D"),
+		MarkDelivered: b("m", "mark sent (it arrived)", "m"),
+		OtherList:     b("←/→", "other list", "left", "right", "h", "l"),
+		PickUp:        b("↑", "up", "up", "ctrl+p"),
+		PickDown:      b("↓", "down", "down", "ctrl+n"),
 
 		EditQuote:        b("e", "edit", "e"),
 		NewQuote:         b("n", "new quote", "n"),

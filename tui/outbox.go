@@ -17,9 +17,10 @@ import (
 // outboxPane lists the deliveries of issued invoices: queued, sending,
 // sent, failed and in doubt ("unknown": found sending after a stop, so
 // maybe delivered). t retries the item under the cursor (a failed one is
-// queued again; one in doubt is queued to be resent, which the user asks
-// for knowingly); D runs a delivery of every due item now through
-// Context.Deliver.
+// queued again; one in doubt is queued to be resent, after a confirmation,
+// since it may have arrived); m settles one in doubt as sent once the user
+// has checked that it arrived; D runs a delivery of every due item now
+// through Context.Deliver.
 //
 // Queueing a failed invoice again adds a new item, so the book keeps the
 // failed attempt; the pane shows each invoice's newest item only and says
@@ -36,7 +37,7 @@ type outboxPane struct {
 	hidden  int                          // earlier items of invoices queued again
 	counts  map[ledger.OutboxStatus]int
 
-	retrying   string             // invoice number being retried
+	retrying   string             // invoice number being retried or settled
 	delivering bool               // a Deliver run is in flight
 	cancel     context.CancelFunc // stops the Deliver run between items
 
@@ -56,6 +57,12 @@ type outboxRetriedMsg struct {
 	status ledger.OutboxStatus // what the item was: failed or unknown
 	queued bool
 	reason string // why it was not queued
+	err    error
+}
+
+// outboxSettledMsg is the result of m on an item in doubt.
+type outboxSettledMsg struct {
+	number string
 	err    error
 }
 
@@ -109,6 +116,9 @@ func (p *outboxPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 	case outboxRetriedMsg:
 		p.retrying = ""
 		return p, p.retried(msg)
+	case outboxSettledMsg:
+		p.retrying = ""
+		return p, p.settled(msg)
 	case outboxDeliveredMsg:
 		p.delivering = false
 		if p.cancel != nil {
@@ -222,6 +232,8 @@ func (p *outboxPane) key(k tea.KeyMsg) tea.Cmd {
 		return setStatus("stopping delivery after the item being sent…", ToneWarn)
 	case key.Matches(k, keys.Retry):
 		return p.retry()
+	case key.Matches(k, keys.MarkDelivered):
+		return p.markDelivered()
 	case key.Matches(k, keys.DeliverNow):
 		return p.deliver()
 	}
@@ -254,17 +266,74 @@ func (p *outboxPane) retry() tea.Cmd {
 			return m
 		}
 	case ledger.OutboxUnknown:
-		p.retrying = it.Number
-		return func() tea.Msg {
-			err := b.ResolveUnknown(it.Seq, false)
-			return outboxRetriedMsg{number: it.Number, status: it.Status, queued: err == nil, err: err}
-		}
+		// It may have arrived: sending again is the user's knowing choice.
+		return openDialog(&dialog{
+			title: "Send " + it.Number + " again?",
+			lines: []string{
+				"It was being sent to " + strings.Join(it.To, ", ") + " when monthend stopped, so it may have arrived.",
+				"Queued again, the next delivery (D) sends it: the customer may get it twice.",
+				"If you checked that it arrived, answer no and press m to mark it sent.",
+			},
+			onYes: func() tea.Cmd {
+				p.retrying = it.Number
+				return func() tea.Msg {
+					err := b.ResolveUnknown(it.Seq, false)
+					return outboxRetriedMsg{number: it.Number, status: it.Status, queued: err == nil, err: err}
+				}
+			},
+		})
 	case ledger.OutboxQueued:
 		return setStatus(it.Number+" is already queued: D delivers what is due now", ToneNormal)
 	case ledger.OutboxSending:
 		return setStatus(it.Number+" is being sent right now", ToneNormal)
 	}
 	return setStatus(it.Number+" was sent: nothing to retry", ToneNormal)
+}
+
+// markDelivered settles the cursor item in doubt as sent, once the user
+// has checked that it arrived; the invoice becomes sent.
+func (p *outboxPane) markDelivered() tea.Cmd {
+	if cmd, ok := p.ctx.canWrite("mark sent"); !ok {
+		return cmd
+	}
+	row, ok := p.grid.Cursor()
+	if !ok {
+		return setStatus("the outbox is empty: issue invoices, then send them (S in the invoice grid)", ToneNormal)
+	}
+	if p.retrying != "" {
+		return setStatus("still settling "+p.retrying+"…", ToneWarn)
+	}
+	it := p.items[row.ID]
+	switch it.Status {
+	case ledger.OutboxUnknown:
+	case ledger.OutboxSent:
+		return setStatus(it.Number+" is already sent", ToneNormal)
+	case ledger.OutboxFailed:
+		return setStatus(it.Number+" failed, so it did not arrive: t queues it again", ToneWarn)
+	default:
+		return setStatus(fmt.Sprintf("%s is %s: only an item in doubt is marked sent by hand", it.Number, it.Status), ToneNormal)
+	}
+	b := p.ctx.Book
+	return openDialog(&dialog{
+		title: "Mark " + it.Number + " sent?",
+		lines: []string{
+			"Only if you checked that it reached " + strings.Join(it.To, ", ") + " (the customer has it, or the mail server's log shows it accepted).",
+			"The invoice becomes sent and this mail is never sent again.",
+		},
+		onYes: func() tea.Cmd {
+			p.retrying = it.Number
+			return func() tea.Msg {
+				return outboxSettledMsg{number: it.Number, err: b.ResolveUnknown(it.Seq, true)}
+			}
+		},
+	})
+}
+
+func (p *outboxPane) settled(m outboxSettledMsg) tea.Cmd {
+	if m.err != nil {
+		return tea.Batch(setStatus("mark "+m.number+" sent: "+m.err.Error(), ToneNegative), bookChanged)
+	}
+	return tea.Batch(setStatus(m.number+" marked sent: it will not be sent again", TonePositive), bookChanged)
 }
 
 func (p *outboxPane) retried(m outboxRetriedMsg) tea.Cmd {
@@ -401,7 +470,7 @@ func (p *outboxPane) help() bindings {
 			case ledger.OutboxUnknown:
 				resend := k.Retry
 				resend.SetHelp("t", "resend (may duplicate)")
-				acts = append(acts, resend)
+				acts = append(acts, k.MarkDelivered, resend)
 			}
 		}
 		if p.delivering {

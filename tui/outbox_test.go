@@ -85,20 +85,94 @@ func TestOutboxPaneRetriesAFailedItem(t *testing.T) {
 	}
 }
 
+// pressConfirm sends key k to the pane, which must ask in a dialog (the
+// root shows it), then answers the dialog with answer and settles what
+// follows. It returns the dialog, the status texts and whether the book
+// was said to change.
+func pressConfirm(t *testing.T, p pane, keys *KeyMap, k, answer string) (*dialog, []string, bool) {
+	t.Helper()
+	_, cmd := p.Update(keyPress(k))
+	var d *dialog
+	for _, msg := range runCmd(t, cmd) {
+		if o, ok := msg.(openDialogMsg); ok {
+			d = o.d
+		} else {
+			t.Fatalf("%s: %T before the dialog", k, msg)
+		}
+	}
+	if d == nil {
+		t.Fatalf("%s opened no dialog", k)
+	}
+	answered, _ := d.update(keyPress(answer), keys)
+	status, changed := settlePane(t, p, answered)
+	return d, status, changed
+}
+
 func TestOutboxPaneResendsAnItemInDoubt(t *testing.T) {
 	b := outboxPaneBook(t)
-	p := loadedOutboxPane(t, paneContext(b))
+	ctx := paneContext(b)
+	p := loadedOutboxPane(t, ctx)
 	// initech, in doubt, is first: it needs the user most.
-	if got := shortHelp(p); !strings.Contains(got, "t resend (may duplicate)") {
+	if got := shortHelp(p); !strings.Contains(got, "m mark sent (it arrived) · t resend (may duplicate)") {
 		t.Errorf("help on an item in doubt: %s", got)
 	}
-	status, changed := pressKeys(t, p, "t")
+	// It may have arrived: t asks, and any key but y leaves it in doubt.
+	d, status, changed := pressConfirm(t, p, ctx.Keys, "t", "n")
+	if d.title != "Send INV-2026-000003 again?" || !strings.Contains(strings.Join(d.lines, " "), "may get it twice") {
+		t.Errorf("dialog %q: %q", d.title, d.lines)
+	}
+	if len(status) != 1 || !strings.HasPrefix(status[0], "cancelled") || changed {
+		t.Errorf("t, n: status %q, changed %v", status, changed)
+	}
+	if it := itemOf(t, b, "INV-2026-000003"); it.Status != ledger.OutboxUnknown {
+		t.Fatalf("t, n changed the item: %+v", it)
+	}
+	_, status, changed = pressConfirm(t, p, ctx.Keys, "t", "y")
 	if len(status) != 1 || !strings.Contains(status[0], "INV-2026-000003 may already have gone out") ||
 		!strings.Contains(status[0], "may get it twice") || !changed {
 		t.Errorf("status %q, changed %v", status, changed)
 	}
 	if it := itemOf(t, b, "INV-2026-000003"); it.Status != ledger.OutboxQueued {
 		t.Errorf("in the book: %+v", it)
+	}
+}
+
+func TestOutboxPaneMarksAnItemInDoubtSent(t *testing.T) {
+	b := outboxPaneBook(t)
+	ctx := paneContext(b)
+	p := loadedOutboxPane(t, ctx)
+	d, status, changed := pressConfirm(t, p, ctx.Keys, "m", "y")
+	if d.title != "Mark INV-2026-000003 sent?" || !strings.Contains(strings.Join(d.lines, " "), "ap@initech.example") {
+		t.Errorf("dialog %q: %q", d.title, d.lines)
+	}
+	if len(status) != 1 || status[0] != "INV-2026-000003 marked sent: it will not be sent again" || !changed {
+		t.Errorf("status %q, changed %v", status, changed)
+	}
+	if it := itemOf(t, b, "INV-2026-000003"); it.Status != ledger.OutboxSent || !it.SentAt.Equal(paneClock) {
+		t.Errorf("in the book: %+v", it)
+	}
+	if inv, err := b.Invoice("initech-2026:2026-03"); err != nil || inv.Status != ledger.InvoiceSent {
+		t.Errorf("the invoice: %s, %v", inv.Status, err)
+	}
+	if got := gridColumn(p.grid, 0); got != "failed,queued,sent,sent" {
+		t.Errorf("statuses after m: %s", got)
+	}
+	// Only an item in doubt is settled by hand.
+	for _, tc := range []struct{ name, keys, want string }{
+		{"failed", "g", "INV-2026-000002 failed, so it did not arrive: t queues it again"},
+		{"queued", "j", "INV-2026-000004 is queued: only an item in doubt is marked sent by hand"},
+		{"sent", "G", "INV-2026-000001 is already sent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pressKeys(t, p, tc.keys)
+			if strings.Contains(shortHelp(p), "mark sent") {
+				t.Errorf("help offers m on a %s item: %s", tc.name, shortHelp(p))
+			}
+			status, changed := pressKeys(t, p, "m")
+			if len(status) != 1 || status[0] != tc.want || changed {
+				t.Errorf("status %q, changed %v", status, changed)
+			}
+		})
 	}
 }
 
@@ -211,6 +285,7 @@ func TestOutboxPaneReadOnly(t *testing.T) {
 	}
 	for k, want := range map[string]string{
 		"t": "retry: the book is read-only — opened with --read-only",
+		"m": "mark sent: the book is read-only — opened with --read-only",
 		"D": "deliver: the book is read-only — opened with --read-only",
 	} {
 		if status, changed := pressKeys(t, p, k); len(status) != 1 || status[0] != want || changed {
