@@ -322,6 +322,14 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			}
 			return nil
 		}
+		if qp, ok := m.quotes.(*quotesPane); ok && qp.quitWarning() != nil {
+			m.dialog = &dialog{
+				title: "Quit while " + qp.busyWith + "?",
+				lines: qp.quitWarning(),
+				onYes: func() tea.Cmd { return tea.Quit },
+			}
+			return nil
+		}
 		return tea.Quit
 	case key.Matches(k, keys.Help):
 		m.showHelp = true

@@ -32,16 +32,19 @@ type quotesPane struct {
 	quotes  map[string]ledger.Quote
 
 	// The read view of one quote, when open.
-	reading  string   // quote id
-	readSeq  int      // drops a stale read
-	readLns  []string // rendered lines
-	readTop  int
-	readErr  error
-	readQ    *ledger.Quote
-	usage    map[string]decimal.Decimal // the assumed usage per metric per period
-	editor   *quoteEditor
-	opening  bool // the editor's lookup is being read
+	reading string   // quote id
+	readSeq int      // drops a stale read
+	readLns []string // rendered lines
+	readTop int
+	readErr error
+	readQ   *ledger.Quote
+	usage   map[string]decimal.Decimal // the assumed usage per metric per period
+	editor  *quoteEditor
+	opening bool // the editor's lookup is being read
+	// busyWith names the action in flight (one at a time); signing is the
+	// quote being sent for e-signature, which quitting would leave unrecorded.
 	busyWith string
+	signing  string
 
 	width, height int
 }
@@ -130,7 +133,7 @@ func (p *quotesPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 	case signaturesPolledMsg:
 		return p, p.polled(msg)
 	case quoteActedMsg:
-		p.busyWith = ""
+		p.busyWith, p.signing = "", ""
 		if msg.err != nil {
 			return p, tea.Batch(setStatus(msg.err.Error(), ToneNegative), bookChanged)
 		}

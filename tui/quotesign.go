@@ -99,21 +99,23 @@ func (p *quotesPane) confirmSignature(msg signaturePlannedMsg) tea.Cmd {
 		return setStatus("send for e-signature: "+msg.err.Error(), ToneNegative)
 	}
 	q, plan := msg.quote, msg.plan
-	mode := "Legally binding: test_mode is off in the settings (docs/esign.md)."
+	mode := "Legally binding (test_mode is off in the settings)."
 	if plan.TestMode {
-		mode = "Test mode (test_mode in the settings): not legally binding."
+		mode = "Test mode: not legally binding (test_mode in the settings)."
 	}
 	sig, b := p.ctx.Signatures, p.ctx.Book
 	return openDialog(&dialog{
 		title: fmt.Sprintf("Send quote %s v%d for e-signature?", plan.QuoteID, plan.Version),
 		lines: []string{
 			q.Party() + " · " + describeTerm(q) + " · TCV " + money(p.tcvOf(q), q.Schedule.Currency),
-			fmt.Sprintf("Signer: %s <%s>, who gets Dropbox Sign's email with the quote's PDF.", plan.SignerName, plan.SignerEmail),
+			fmt.Sprintf("Signer: %s <%s>", plan.SignerName, plan.SignerEmail),
 			mode,
-			"The quote becomes sent with the request's id; P asks Dropbox Sign whether it is signed.",
+			"Dropbox Sign emails the signer the quote's PDF; the quote becomes sent.",
+			"P asks Dropbox Sign whether it is signed.",
 		},
 		onYes: func() tea.Cmd {
 			p.busyWith = "sending " + plan.QuoteID + " for e-signature"
+			p.signing = plan.QuoteID
 			return func() tea.Msg { return sendSignature(b, sig, plan) }
 		},
 	})
@@ -177,4 +179,20 @@ func (p *quotesPane) polled(msg signaturesPolledMsg) tea.Cmd {
 		return tea.Batch(status, bookChanged)
 	}
 	return tea.Batch(status, bookChanged, openDialog(&dialog{title: "Quotes out for signature", lines: msg.lines}))
+}
+
+// quitWarning is what quitting now would cost, one line each: a send for
+// e-signature in flight may reach Dropbox Sign and never be recorded, and
+// Dropbox Sign has no idempotency key to catch a second send. Nil when
+// quitting is harmless (every other action is one book transaction, whole
+// or not at all; a poll can simply run again).
+func (p *quotesPane) quitWarning() []string {
+	if p.signing == "" {
+		return nil
+	}
+	return []string{
+		"If Dropbox Sign gets the request after you quit, the book will not record it.",
+		"Check the Dropbox Sign dashboard before sending " + p.signing + " again; record",
+		"its request with monthend quotes send " + p.signing + " --signature-request ID.",
+	}
 }

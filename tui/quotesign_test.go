@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+
 	"github.com/monthend/monthend/ledger"
 )
 
@@ -247,4 +250,47 @@ func TestQuoteESignIsOneActionAtATime(t *testing.T) {
 	if m.dialog == nil || len(f.prepared) != 1 {
 		t.Fatalf("the confirmation did not open once Prepare answered: %v", f.prepared)
 	}
+}
+
+// Quitting while a send is in flight asks first: the request may reach
+// Dropbox Sign and never be recorded. Once it is recorded, q quits.
+func TestQuitWhileSendingForSignatureAsks(t *testing.T) {
+	b := quoteBook(t)
+	m, _ := openQuotes(t, b, "contoso-2026")
+	f := newFakeSignatures()
+	m.ctx.Signatures = f.signatures()
+	press(t, m, "E")
+	_, send := m.Update(keyMsg("y")) // the send's command, not run yet
+	if send == nil {
+		t.Fatal("y sent nothing")
+	}
+	if _, quit := m.Update(keyMsg("q")); quit != nil || m.dialog == nil || m.dialog.title != "Quit while sending contoso-2026 for e-signature?" {
+		t.Fatalf("q while sending: cmd %v, dialog %+v", quit != nil, m.dialog)
+	}
+	if !strings.Contains(strings.Join(m.dialog.lines, " "), "monthend quotes send contoso-2026 --signature-request ID") {
+		t.Errorf("the dialog does not say how to record the request: %q", m.dialog.lines)
+	}
+	press(t, m, "n")
+	drive(t, m, send)
+	if q := bookQuote(t, b, "contoso-2026"); q.SignatureRequestID != f.requestID {
+		t.Fatalf("not recorded: %q", q.SignatureRequestID)
+	}
+	_, quit := m.Update(keyMsg("q"))
+	if quit == nil {
+		t.Fatal("q after the send did not quit")
+	}
+	if _, ok := quit().(tea.QuitMsg); !ok || m.dialog != nil {
+		t.Errorf("q after the send: %T, dialog %v", quit(), m.dialog != nil)
+	}
+}
+
+// The confirmation as the user sees it. Regenerate with:
+// go test ./tui -run TestQuoteESignConfirmScreen -update
+func TestQuoteESignConfirmScreen(t *testing.T) {
+	m, _ := openQuotes(t, quoteBook(t), "contoso-2026")
+	f := newFakeSignatures()
+	f.plan.TestMode = false
+	m.ctx.Signatures = f.signatures()
+	press(t, m, "E")
+	golden.RequireEqual(t, []byte(m.View()))
 }
