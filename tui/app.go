@@ -220,7 +220,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmds = append(cmds, c)
 	m.quotes, c = m.quotes.Update(msg)
 	cmds = append(cmds, c)
-	if m.grid.filtering {
+	if m.grid.filter.open {
 		_, c = m.grid.Update(msg)
 		cmds = append(cmds, c)
 	}

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/shopspring/decimal"
 
@@ -128,24 +127,17 @@ type gridPane struct {
 	grid   *Grid
 	data   *viewData
 	byID   map[string]*ledger.InvoiceRow
-	input  textinput.Model
+	filter filterBox
 	outbox map[string]ledger.OutboxStatus // newest item per invoice
 	// filters remembers the "/" filter of each view, by name.
 	filters map[string]string
-	// filtering is true while the filter input has the keys; before is the
-	// filter to restore on esc; filterErr is shown under the input.
-	filtering bool
-	before    string
-	filterErr string
-	width     int
-	height    int
+	width   int
+	height  int
 }
 
 func newGridPane(ctx *Context) *gridPane {
-	in := textinput.New()
-	in.Prompt = "/"
-	in.Placeholder = "acme  status:draft  Δ%>20  -status:sent"
-	return &gridPane{ctx: ctx, grid: NewGrid(invoiceColumns, ctx.Theme, ctx.Keys.Grid), input: in, byID: map[string]*ledger.InvoiceRow{}, filters: map[string]string{}}
+	return &gridPane{ctx: ctx, grid: NewGrid(invoiceColumns, ctx.Theme, ctx.Keys.Grid), filter: newFilterBox("acme  status:draft  Δ%>20  -status:sent"),
+		byID: map[string]*ledger.InvoiceRow{}, filters: map[string]string{}}
 }
 
 // setData shows a view's rows, keeping marks and the cursor by row id.
@@ -189,21 +181,12 @@ func (p *gridPane) shown() []*ledger.InvoiceRow {
 
 func (p *gridPane) Init() tea.Cmd { return nil }
 
-func (p *gridPane) Capturing() bool { return p.filtering }
+func (p *gridPane) Capturing() bool { return p.filter.open }
 
 func (p *gridPane) SetSize(w, h int) {
 	p.width, p.height = w, h
-	p.input.Width = max(w-4, 10)
-	p.grid.SetSize(w, h-p.chromeHeight())
-}
-
-// chromeHeight is the lines above the grid: the filter line when a filter
-// is being typed or is in force.
-func (p *gridPane) chromeHeight() int {
-	if p.filtering || p.grid.Filter() != "" {
-		return 1
-	}
-	return 0
+	p.filter.setWidth(w)
+	p.grid.SetSize(w, h-p.filter.height(p.grid))
 }
 
 func (p *gridPane) Update(msg tea.Msg) (pane, tea.Cmd) {
@@ -212,43 +195,16 @@ func (p *gridPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 		return p, nil
 	}
 	keys := p.ctx.Keys
-	if p.filtering {
-		switch {
-		case k.Type == tea.KeyEnter:
-			if p.filterErr != "" {
-				return p, nil // keep typing: the filter does not parse
-			}
-			p.filtering = false
-			p.input.Blur()
-			p.SetSize(p.width, p.height)
-			return p, nil
-		case k.Type == tea.KeyEsc:
-			p.filtering = false
-			p.input.Blur()
-			_ = p.grid.SetFilter(p.before)
-			p.filterErr = ""
-			p.SetSize(p.width, p.height)
-			return p, nil
-		}
-		var cmd tea.Cmd
-		p.input, cmd = p.input.Update(msg)
-		if err := p.grid.SetFilter(p.input.Value()); err != nil {
-			p.filterErr = err.Error()
-		} else {
-			p.filterErr = ""
-		}
-		return p, cmd
-	}
-	if key.Matches(k, keys.Filter) {
-		p.filtering = true
-		p.before = p.grid.Filter()
-		p.input.SetValue(p.before)
-		p.input.CursorEnd()
+	switch {
+	case p.filter.open:
+		cmd := p.filter.update(k, p.grid)
 		p.SetSize(p.width, p.height)
-		return p, p.input.Focus()
-	}
-	if key.Matches(k, keys.Back) && p.grid.Filter() != "" {
-		_ = p.grid.SetFilter("")
+		return p, cmd
+	case key.Matches(k, keys.Filter):
+		cmd := p.filter.start(p.grid)
+		p.SetSize(p.width, p.height)
+		return p, cmd
+	case key.Matches(k, keys.Back) && p.filter.clear(p.grid):
 		p.SetSize(p.width, p.height)
 		return p, nil
 	}
@@ -256,27 +212,16 @@ func (p *gridPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 }
 
 func (p *gridPane) View() string {
-	var b strings.Builder
-	switch {
-	case p.filtering:
-		line := p.input.View()
-		if p.filterErr != "" {
-			line += "  " + p.ctx.Theme.Tone(ToneWarn).Render(p.filterErr)
-		}
-		b.WriteString(truncateLine(line, p.width))
-		b.WriteByte('\n')
-	case p.grid.Filter() != "":
-		b.WriteString(p.ctx.Theme.Tone(ToneMuted).Render(truncateLine("filter: "+p.grid.Filter()+"   (/ edit · esc clear)", p.width)))
-		b.WriteByte('\n')
+	if line := p.filter.view(p.grid, p.ctx.Theme, p.width); line != "" {
+		return line + "\n" + p.grid.View()
 	}
-	b.WriteString(p.grid.View())
-	return b.String()
+	return p.grid.View()
 }
 
 func (p *gridPane) ShortHelp() []key.Binding {
 	k := p.ctx.Keys
-	if p.filtering {
-		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))}
+	if p.filter.open {
+		return p.filter.help()
 	}
 	return []key.Binding{k.Grid.Mark, k.Enter, k.Filter, k.Recalc, k.Issue, k.Send, k.Help}
 }

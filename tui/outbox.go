@@ -37,6 +37,7 @@ type outboxPane struct {
 	hidden  int                          // earlier items of invoices queued again
 	counts  map[ledger.OutboxStatus]int
 
+	filter     filterBox          // "/": status:unknown, acme, …
 	retrying   string             // invoice number being retried or settled
 	delivering bool               // a Deliver run is in flight
 	cancel     context.CancelFunc // stops the Deliver run between items
@@ -88,7 +89,7 @@ func newOutboxPane(ctx *Context) *outboxPane {
 	gk.Mark.SetEnabled(false)
 	gk.MarkAll.SetEnabled(false)
 	gk.Unmark.SetEnabled(false)
-	return &outboxPane{ctx: ctx, gridKeys: gk, grid: NewGrid(outboxCols, ctx.Theme, gk)}
+	return &outboxPane{ctx: ctx, gridKeys: gk, grid: NewGrid(outboxCols, ctx.Theme, gk), filter: newFilterBox("status:unknown  acme  -status:sent")}
 }
 
 // Init loads the outbox.
@@ -103,8 +104,8 @@ func (p *outboxPane) load() tea.Cmd {
 	}
 }
 
-// Capturing is always false: the outbox has no text input.
-func (p *outboxPane) Capturing() bool { return false }
+// Capturing is true while the "/" filter is typed.
+func (p *outboxPane) Capturing() bool { return p.filter.open }
 
 func (p *outboxPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -223,6 +224,10 @@ func outboxTone(s ledger.OutboxStatus) Tone {
 func (p *outboxPane) key(k tea.KeyMsg) tea.Cmd {
 	keys := p.ctx.Keys
 	switch {
+	case p.filter.open:
+		cmd := p.filter.update(k, p.grid)
+		p.SetSize(p.width, p.height)
+		return cmd
 	case key.Matches(k, keys.Reload):
 		return p.load()
 	case p.delivering && key.Matches(k, keys.Back):
@@ -230,6 +235,13 @@ func (p *outboxPane) key(k tea.KeyMsg) tea.Cmd {
 			p.cancel()
 		}
 		return setStatus("stopping delivery after the item being sent…", ToneWarn)
+	case key.Matches(k, keys.Filter):
+		cmd := p.filter.start(p.grid)
+		p.SetSize(p.width, p.height)
+		return cmd
+	case key.Matches(k, keys.Back) && p.filter.clear(p.grid):
+		p.SetSize(p.width, p.height)
+		return nil
 	case key.Matches(k, keys.Retry):
 		return p.retry()
 	case key.Matches(k, keys.MarkDelivered):
@@ -388,7 +400,8 @@ func (p *outboxPane) delivered(m outboxDeliveredMsg) tea.Cmd {
 
 func (p *outboxPane) SetSize(w, h int) {
 	p.width, p.height = w, h
-	p.grid.SetSize(w, max(h-outboxChrome, 1))
+	p.filter.setWidth(w)
+	p.grid.SetSize(w, max(h-outboxChrome-p.filter.height(p.grid), 1))
 }
 
 func (p *outboxPane) View() string {
@@ -403,7 +416,10 @@ func (p *outboxPane) View() string {
 	if p.loadErr != nil {
 		return fitLines(th.Tone(ToneNegative).Render("could not load the outbox: "+p.loadErr.Error()+" (ctrl+r retries)"), w, h)
 	}
-	body := fitLines(p.grid.View(), w, max(h-outboxChrome, 1))
+	body := fitLines(p.grid.View(), w, max(h-outboxChrome-p.filter.height(p.grid), 1))
+	if line := p.filter.view(p.grid, th, w); line != "" {
+		body = line + "\n" + body
+	}
 	return fitLines(sectionTitle(th, p.title(), w, true)+"\n"+body+"\n"+p.footer(w), w, h)
 }
 
@@ -432,7 +448,10 @@ func (p *outboxPane) footer(w int) string {
 	th := p.ctx.Theme
 	rule := th.Tone(ToneMuted).Render(strings.Repeat("─", w))
 	row, ok := p.grid.Cursor()
-	if !ok {
+	switch {
+	case !ok && p.grid.Total() > 0:
+		return rule + "\n" + th.Tone(ToneMuted).Render("no item matches the filter: esc clears it")
+	case !ok:
 		return rule + "\n" + th.Tone(ToneMuted).Render("nothing queued: issue invoices, then send them (S in the invoice grid)")
 	}
 	it := p.items[row.ID]
@@ -459,8 +478,10 @@ func (p *outboxPane) FullHelp() [][]key.Binding { return p.help().full }
 
 func (p *outboxPane) help() bindings {
 	k, g := p.ctx.Keys, p.gridKeys
+	if p.filter.open {
+		return bindings{short: p.filter.help(), full: [][]key.Binding{p.filter.help()}}
+	}
 	move := []key.Binding{g.Up, g.Down, g.Top, g.Bottom, g.PageUp, g.PageDown, g.HalfUp, g.HalfDown}
-	sort := []key.Binding{g.SortNext, g.SortReverse}
 	var acts []key.Binding
 	if !p.ctx.ReadOnly {
 		if row, ok := p.grid.Cursor(); ok {
@@ -483,5 +504,5 @@ func (p *outboxPane) help() bindings {
 	}
 	acts = append(acts, k.Reload)
 	short := append([]key.Binding{g.Up, g.Down}, acts...)
-	return bindings{short: short, full: [][]key.Binding{move, acts, sort}}
+	return bindings{short: short, full: [][]key.Binding{move, acts, {k.Filter, g.SortNext, g.SortReverse}}}
 }

@@ -297,6 +297,51 @@ func TestOutboxPaneReadOnly(t *testing.T) {
 	}
 }
 
+func TestOutboxPaneFilter(t *testing.T) {
+	b := outboxPaneBook(t)
+	ctx := paneContext(b)
+	p := loadedOutboxPane(t, ctx)
+	// While the filter is typed, letters type: m and t do not act.
+	pressKeys(t, p, "/")
+	if !p.Capturing() || shortHelp(p) != "enter apply · esc cancel" {
+		t.Fatalf("after /: capturing %v, help %s", p.Capturing(), shortHelp(p))
+	}
+	if status, changed := pressKeys(t, p, "m", "t"); len(status) != 0 || changed {
+		t.Errorf("m, t in the filter acted: %q %v", status, changed)
+	}
+	pressKeys(t, p, "esc")
+	if p.Capturing() || p.grid.Filter() != "" || p.grid.Len() != 4 {
+		t.Fatalf("esc did not restore the unfiltered list: %q, %d rows", p.grid.Filter(), p.grid.Len())
+	}
+	if it := itemOf(t, b, "INV-2026-000003"); it.Status != ledger.OutboxUnknown {
+		t.Fatalf("typing in the filter changed the book: %+v", it)
+	}
+
+	// The filter narrows as it is typed; enter keeps it; actions apply to
+	// what it shows.
+	pressKeys(t, p, "/")
+	pressKeys(t, p, strings.Split("status:failed", "")...)
+	pressKeys(t, p, "enter")
+	if p.Capturing() || gridColumn(p.grid, 1) != "INV-2026-000002" {
+		t.Fatalf("status:failed shows %s", gridColumn(p.grid, 1))
+	}
+	if !strings.Contains(p.View(), "filter: status:failed") {
+		t.Errorf("the filter in force is not shown:\n%s", p.View())
+	}
+	status, changed := pressKeys(t, p, "t")
+	if len(status) != 1 || status[0] != "INV-2026-000002 queued again: D delivers it now" || !changed {
+		t.Errorf("t on the filtered row: %q %v", status, changed)
+	}
+	// Its new item is queued: the filter now matches nothing, and says so.
+	if p.grid.Len() != 0 || !strings.Contains(p.View(), "no item matches the filter: esc clears it") {
+		t.Errorf("after the retry: %d rows\n%s", p.grid.Len(), p.View())
+	}
+	pressKeys(t, p, "esc")
+	if p.grid.Filter() != "" || p.grid.Len() != 4 {
+		t.Errorf("esc did not clear the filter: %q, %d rows", p.grid.Filter(), p.grid.Len())
+	}
+}
+
 func TestOutboxPaneDropsStaleLoads(t *testing.T) {
 	p := newOutboxPane(paneContext(outboxPaneBook(t)))
 	p.SetSize(80, 24)
@@ -334,6 +379,9 @@ func TestPanesFitAnySize(t *testing.T) {
 		{"usage", cust, []string{"right"}, []string{"left"}},
 		{"picker", cust, []string{"right", "m", "a"}, []string{"esc", "left"}},
 		{"outbox", out, nil, nil},
+		{"outbox filter", out, []string{"/", "s", "e", "n", "t"}, []string{"enter"}},
+		{"outbox filtered", out, nil, []string{"esc"}},
+		{"outbox filter matches none", out, []string{"/", "z", "z", "enter"}, []string{"esc"}},
 	}
 	for _, m := range modes {
 		pressKeys(t, m.p, m.keys...)
