@@ -252,18 +252,30 @@ func (p *outboxPane) key(k tea.KeyMsg) tea.Cmd {
 	return p.grid.Update(k)
 }
 
-// retry acts on the cursor item by its status.
-func (p *outboxPane) retry() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("retry"); !ok {
-		return cmd
+// ready is the preamble of t and m: the book is writable, there is an
+// item under the cursor, and no other retry or settling is in flight (one
+// at a time, so two keys cannot race on one item). If not, cmd says why.
+func (p *outboxPane) ready(action string) (ledger.OutboxItem, tea.Cmd, bool) {
+	if cmd, ok := p.ctx.canWrite(action); !ok {
+		return ledger.OutboxItem{}, cmd, false
 	}
 	row, ok := p.grid.Cursor()
-	if !ok {
-		return setStatus("the outbox is empty: issue invoices, then send them (S in the invoice grid)", ToneNormal)
+	switch {
+	case !ok && p.grid.Total() > 0:
+		return ledger.OutboxItem{}, setStatus("no item matches the filter: esc clears it", ToneNormal), false
+	case !ok:
+		return ledger.OutboxItem{}, setStatus("the outbox is empty: issue invoices, then send them (S in the invoice grid)", ToneNormal), false
+	case p.retrying != "":
+		return ledger.OutboxItem{}, setStatus("still working on "+p.retrying+"…", ToneWarn), false
 	}
-	it := p.items[row.ID]
-	if p.retrying != "" {
-		return setStatus("still retrying "+p.retrying+"…", ToneWarn)
+	return p.items[row.ID], nil, true
+}
+
+// retry acts on the cursor item by its status.
+func (p *outboxPane) retry() tea.Cmd {
+	it, cmd, ok := p.ready("retry")
+	if !ok {
+		return cmd
 	}
 	b := p.ctx.Book
 	switch it.Status {
@@ -305,17 +317,10 @@ func (p *outboxPane) retry() tea.Cmd {
 // markDelivered settles the cursor item in doubt as sent, once the user
 // has checked that it arrived; the invoice becomes sent.
 func (p *outboxPane) markDelivered() tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("mark sent"); !ok {
+	it, cmd, ok := p.ready("mark sent")
+	if !ok {
 		return cmd
 	}
-	row, ok := p.grid.Cursor()
-	if !ok {
-		return setStatus("the outbox is empty: issue invoices, then send them (S in the invoice grid)", ToneNormal)
-	}
-	if p.retrying != "" {
-		return setStatus("still settling "+p.retrying+"…", ToneWarn)
-	}
-	it := p.items[row.ID]
 	switch it.Status {
 	case ledger.OutboxUnknown:
 	case ledger.OutboxSent:

@@ -336,9 +336,42 @@ func TestOutboxPaneFilter(t *testing.T) {
 	if p.grid.Len() != 0 || !strings.Contains(p.View(), "no item matches the filter: esc clears it") {
 		t.Errorf("after the retry: %d rows\n%s", p.grid.Len(), p.View())
 	}
+	for _, k := range []string{"t", "m"} {
+		if status, _ := pressKeys(t, p, k); len(status) != 1 || status[0] != "no item matches the filter: esc clears it" {
+			t.Errorf("%s with nothing shown: %q", k, status)
+		}
+	}
 	pressKeys(t, p, "esc")
 	if p.grid.Filter() != "" || p.grid.Len() != 4 {
 		t.Errorf("esc did not clear the filter: %q, %d rows", p.grid.Filter(), p.grid.Len())
+	}
+}
+
+// One retry or settling at a time: a second key waits for the first.
+func TestOutboxPaneSettlesOneItemAtATime(t *testing.T) {
+	b := outboxPaneBook(t)
+	ctx := paneContext(b)
+	p := loadedOutboxPane(t, ctx)
+	_, cmd := p.Update(keyPress("m"))
+	msgs := runCmd(t, cmd)
+	if len(msgs) != 1 {
+		t.Fatalf("m: %v", msgs)
+	}
+	d, ok := msgs[0].(openDialogMsg)
+	if !ok {
+		t.Fatalf("m: %T, want a dialog", msgs[0])
+	}
+	settle, _ := d.d.update(keyPress("y"), ctx.Keys) // not run yet
+	for _, k := range []string{"t", "m"} {
+		if status, changed := pressKeys(t, p, k); len(status) != 1 || status[0] != "still working on INV-2026-000003…" || changed {
+			t.Errorf("%s while m runs: %q %v", k, status, changed)
+		}
+	}
+	if status, _ := settlePane(t, p, settle); len(status) != 1 || status[0] != "INV-2026-000003 marked sent: it will not be sent again" {
+		t.Errorf("the settling: %q", status)
+	}
+	if it := itemOf(t, b, "INV-2026-000003"); it.Status != ledger.OutboxSent {
+		t.Errorf("in the book: %+v", it)
 	}
 }
 

@@ -211,7 +211,9 @@ func TestQuotesListSignExecuteDecline(t *testing.T) {
 	}
 }
 
-func TestQuotesReadOnly(t *testing.T) {
+// readOnlyQuoteBook is quoteBook's content, opened read-only.
+func readOnlyQuoteBook(t *testing.T) *ledger.Book {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "q.db")
 	b, err := ledger.Open(path, ledger.Options{Actor: "test", NoSync: true, Now: func() time.Time { return quoteDay }})
 	if err != nil {
@@ -219,8 +221,11 @@ func TestQuotesReadOnly(t *testing.T) {
 	}
 	fillQuoteBook(t, b)
 	b.Close()
-	ro := openQuoteBook(t, path, true)
-	m, _ := openQuotes(t, ro, "contoso-2026")
+	return openQuoteBook(t, path, true)
+}
+
+func TestQuotesReadOnly(t *testing.T) {
+	m, _ := openQuotes(t, readOnlyQuoteBook(t), "contoso-2026")
 	for _, k := range []string{"m", "s", "x", "d", "e", "n"} {
 		press(t, m, k)
 		if m.dialog != nil || !strings.Contains(m.status, "read-only") {

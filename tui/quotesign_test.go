@@ -3,10 +3,8 @@ package tui
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
@@ -48,6 +46,16 @@ func (f *fakeSignatures) signatures() *Signatures {
 	}
 }
 
+// openQuotesSigning opens the quotes tab on quote id with a fake Dropbox
+// Sign injected, as the workstation's caller injects the real one.
+func openQuotesSigning(t *testing.T, b *ledger.Book, id string) (*Model, *quotesPane, *fakeSignatures) {
+	t.Helper()
+	m, p := openQuotes(t, b, id)
+	f := newFakeSignatures()
+	m.ctx.Signatures = f.signatures()
+	return m, p, f
+}
+
 func newFakeSignatures() *fakeSignatures {
 	return &fakeSignatures{
 		plan:      SignaturePlan{Version: 1, SignerName: "Dana Meier", SignerEmail: "dana@contoso.example", TestMode: true},
@@ -57,9 +65,7 @@ func newFakeSignatures() *fakeSignatures {
 
 func TestQuoteSentForESignature(t *testing.T) {
 	b := quoteBook(t)
-	m, p := openQuotes(t, b, "contoso-2026")
-	f := newFakeSignatures()
-	m.ctx.Signatures = f.signatures()
+	m, p, f := openQuotesSigning(t, b, "contoso-2026")
 	if got := shortHelp(p); !strings.Contains(got, "E e-sign") || strings.Contains(got, "P poll") {
 		t.Errorf("help on a draft, nothing out for signature: %s", got)
 	}
@@ -160,16 +166,7 @@ func TestQuoteESignFailures(t *testing.T) {
 }
 
 func TestQuoteESignReadOnly(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "q.db")
-	b, err := ledger.Open(path, ledger.Options{Actor: "test", NoSync: true, Now: func() time.Time { return quoteDay }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fillQuoteBook(t, b)
-	b.Close()
-	m, p := openQuotes(t, openQuoteBook(t, path, true), "contoso-2026")
-	f := newFakeSignatures()
-	m.ctx.Signatures = f.signatures()
+	m, p, f := openQuotesSigning(t, readOnlyQuoteBook(t), "contoso-2026")
 	for k, want := range map[string]string{
 		"E": "send for e-signature: the book is read-only — held by another process (test)",
 		"P": "poll e-signatures: the book is read-only — held by another process (test)",
@@ -192,9 +189,7 @@ func TestQuotePollSignatures(t *testing.T) {
 	if _, err := b.MarkQuoteSent("contoso-2026", "req-contoso"); err != nil {
 		t.Fatal(err)
 	}
-	m, p := openQuotes(t, b, "contoso-2026")
-	f := newFakeSignatures()
-	m.ctx.Signatures = f.signatures()
+	m, p, f := openQuotesSigning(t, b, "contoso-2026")
 	if !strings.Contains(shortHelp(p), "P poll signatures") {
 		t.Errorf("help with a quote out for signature: %s", shortHelp(p))
 	}
@@ -232,9 +227,7 @@ func TestQuotePollSignatures(t *testing.T) {
 // While a send is in flight, other actions on the quotes wait for it.
 func TestQuoteESignIsOneActionAtATime(t *testing.T) {
 	b := quoteBook(t)
-	m, p := openQuotes(t, b, "contoso-2026")
-	f := newFakeSignatures()
-	m.ctx.Signatures = f.signatures()
+	m, p, f := openQuotesSigning(t, b, "contoso-2026")
 	// The E key's command (Prepare) is not run yet: the pane is busy.
 	_, cmd := m.Update(keyMsg("E"))
 	if cmd == nil || p.busyWith == "" {
@@ -256,9 +249,7 @@ func TestQuoteESignIsOneActionAtATime(t *testing.T) {
 // Dropbox Sign and never be recorded. Once it is recorded, q quits.
 func TestQuitWhileSendingForSignatureAsks(t *testing.T) {
 	b := quoteBook(t)
-	m, _ := openQuotes(t, b, "contoso-2026")
-	f := newFakeSignatures()
-	m.ctx.Signatures = f.signatures()
+	m, _, f := openQuotesSigning(t, b, "contoso-2026")
 	press(t, m, "E")
 	_, send := m.Update(keyMsg("y")) // the send's command, not run yet
 	if send == nil {
@@ -287,10 +278,8 @@ func TestQuitWhileSendingForSignatureAsks(t *testing.T) {
 // The confirmation as the user sees it. Regenerate with:
 // go test ./tui -run TestQuoteESignConfirmScreen -update
 func TestQuoteESignConfirmScreen(t *testing.T) {
-	m, _ := openQuotes(t, quoteBook(t), "contoso-2026")
-	f := newFakeSignatures()
+	m, _, f := openQuotesSigning(t, quoteBook(t), "contoso-2026")
 	f.plan.TestMode = false
-	m.ctx.Signatures = f.signatures()
 	press(t, m, "E")
 	golden.RequireEqual(t, []byte(m.View()))
 }
