@@ -157,8 +157,9 @@ func TestWorkstationUnderTmux(t *testing.T) {
 
 // tmuxSession starts the workstation on db under tmux and returns what
 // drives it: keys sends keys, waitFor waits for text on screen, quit
-// presses q and waits for the program to end.
-func tmuxSession(t *testing.T, bin, db, name string) (keys func(...string), waitFor func(string) string, quit func()) {
+// presses q and waits for the program to end. env (NAME=VALUE) is added
+// to the program's environment.
+func tmuxSession(t *testing.T, bin, db, name string, env ...string) (keys func(...string), waitFor func(string) string, quit func()) {
 	t.Helper()
 	sock := fmt.Sprintf("monthend-%s-%d-%d", name, os.Getpid(), time.Now().UnixNano()) // unique: other runs may use tmux at the same time
 	tmux := func(args ...string) string {
@@ -169,7 +170,7 @@ func tmuxSession(t *testing.T, bin, db, name string) (keys func(...string), wait
 		}
 		return string(out)
 	}
-	tmux("new-session", "-d", "-s", name, "-x", "160", "-y", "40", "env", "NO_COLOR=1", bin, "--db", db)
+	tmux(append(append([]string{"new-session", "-d", "-s", name, "-x", "160", "-y", "40", "env", "NO_COLOR=1"}, env...), bin, "--db", db)...)
 	t.Cleanup(func() { exec.Command("tmux", "-L", sock, "kill-server").Run() })
 	screen := func() string { return tmux("capture-pane", "-p", "-t", name) }
 	waitFor = func(what string) string {
