@@ -294,9 +294,11 @@ func (p *quotesPane) key(k tea.KeyMsg) tea.Cmd {
 	return p.grid.Update(k)
 }
 
-// openEditor reads the catalog and customers, then opens the editor.
+// openEditor reads the catalog and customers, then opens the editor. Not
+// while an action is in flight: a draft saved over while it is being sent
+// for signature would be recorded as sent with content the signer never saw.
 func (p *quotesPane) openEditor(q *ledger.Quote) tea.Cmd {
-	if cmd, ok := p.ctx.canWrite("edit quote"); !ok {
+	if cmd, ok := p.idle("edit quote"); !ok {
 		return cmd
 	}
 	if p.opening {

@@ -233,7 +233,7 @@ func TestQuoteESignIsOneActionAtATime(t *testing.T) {
 	if cmd == nil || p.busyWith == "" {
 		t.Fatalf("E started nothing (busy %q)", p.busyWith)
 	}
-	for _, k := range []string{"m", "P", "E"} {
+	for _, k := range []string{"m", "P", "E", "e"} {
 		press(t, m, k)
 		if m.dialog != nil || !strings.HasPrefix(m.status, "still checking contoso-2026 for e-signature") {
 			t.Errorf("%s while E is in flight: dialog %v, status %q", k, m.dialog != nil, m.status)
