@@ -20,6 +20,9 @@ import (
 type quoteActedMsg struct {
 	text string
 	err  error
+	// details, when set, are shown in a dialog too: what the user must
+	// read in full, which a status line would cut short.
+	details []string
 }
 
 // idle is the preamble of every writing action: the book is writable and

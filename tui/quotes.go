@@ -134,6 +134,9 @@ func (p *quotesPane) Update(msg tea.Msg) (pane, tea.Cmd) {
 		return p, p.polled(msg)
 	case quoteActedMsg:
 		p.busyWith, p.signing = "", ""
+		if msg.err != nil && msg.details != nil {
+			return p, tea.Batch(setStatus(msg.err.Error(), ToneNegative), bookChanged, openDialog(&dialog{title: msg.details[0], lines: msg.details[1:]}))
+		}
 		if msg.err != nil {
 			return p, tea.Batch(setStatus(msg.err.Error(), ToneNegative), bookChanged)
 		}

@@ -131,8 +131,18 @@ func sendSignature(b *ledger.Book, sig *Signatures, plan SignaturePlan) quoteAct
 	}
 	q, err := b.MarkQuoteSent(plan.QuoteID, id)
 	if err != nil {
-		return quoteActedMsg{err: fmt.Errorf("quote %s was sent for signature as request %s but not recorded: %w; record it with monthend quotes send %s --signature-request %s",
-			plan.QuoteID, id, err, plan.QuoteID, id)}
+		return quoteActedMsg{
+			err: fmt.Errorf("quote %s was sent for signature as request %s but not recorded: %w; record it with monthend quotes send %s --signature-request %s",
+				plan.QuoteID, id, err, plan.QuoteID, id),
+			details: []string{
+				"Quote " + plan.QuoteID + " was sent for signature but not recorded",
+				"Dropbox Sign has signature request " + id + ";",
+				"the book refused to record it: " + err.Error(),
+				"",
+				"Do not press E again: that sends a second request. Once the cause is fixed:",
+				"  monthend quotes send " + plan.QuoteID + " --signature-request " + id,
+			},
+		}
 	}
 	mode := ""
 	if plan.TestMode {

@@ -23,6 +23,7 @@ type fakeSignatures struct {
 	prepareErr error
 	requestID  string
 	sendErr    error
+	onSend     func() // runs inside Send, before it answers
 	pollLines  []string
 	pollErr    error
 }
@@ -37,6 +38,9 @@ func (f *fakeSignatures) signatures() *Signatures {
 		},
 		Send: func(_ context.Context, plan SignaturePlan) (string, error) {
 			f.sent = append(f.sent, plan)
+			if f.onSend != nil {
+				f.onSend()
+			}
 			return f.requestID, f.sendErr
 		},
 		Poll: func(context.Context) ([]string, error) {
@@ -163,6 +167,32 @@ func TestQuoteESignFailures(t *testing.T) {
 			t.Errorf("status %q", m.status)
 		}
 	})
+}
+
+// A request Dropbox Sign has but the book refuses to record is said in
+// full — its id and the command that records it — not only in the status
+// line, which a narrow terminal cuts.
+func TestQuoteESignNotRecorded(t *testing.T) {
+	b := quoteBook(t)
+	m, _, f := openQuotesSigning(t, b, "contoso-2026")
+	f.onSend = func() { // the quote is declined elsewhere meanwhile
+		if _, err := b.MarkQuoteSent("contoso-2026", ""); err != nil {
+			t.Error(err)
+		}
+		if _, err := b.DeclineQuote("contoso-2026", "test"); err != nil {
+			t.Error(err)
+		}
+	}
+	press(t, m, "E", "y")
+	if len(f.sent) != 1 || !strings.Contains(m.status, "sent for signature as request "+f.requestID+" but not recorded") || m.statusTone != ToneNegative {
+		t.Fatalf("sent %d, status %q", len(f.sent), m.status)
+	}
+	if m.dialog == nil || !strings.Contains(strings.Join(m.dialog.lines, "\n"), "monthend quotes send contoso-2026 --signature-request "+f.requestID) {
+		t.Fatalf("no dialog with the command that records it: %+v", m.dialog)
+	}
+	if q := bookQuote(t, b, "contoso-2026"); q.SignatureRequestID != "" {
+		t.Errorf("recorded after all: %q", q.SignatureRequestID)
+	}
 }
 
 func TestQuoteESignReadOnly(t *testing.T) {
