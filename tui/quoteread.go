@@ -152,6 +152,9 @@ func (p *quotesPane) render(m quoteReadMsg) {
 		if !v.SentAt.IsZero() {
 			line += " · sent " + formatStamp(v.SentAt)
 		}
+		if v.SignatureRequestID != "" {
+			line += " · Dropbox Sign request " + v.SignatureRequestID
+		}
 		out = append(out, line)
 	}
 	if len(m.versions) > 1 {

@@ -109,6 +109,12 @@ func TestQuoteSentForESignature(t *testing.T) {
 	if p.busyWith != "" {
 		t.Errorf("still busy with %q", p.busyWith)
 	}
+	// The read view gives the request.
+	press(t, m, "enter")
+	if !strings.Contains(strings.Join(p.readLns, "\n"), "v1 sent · saved 2026-04-10 09:00 · sent 2026-04-10 09:00 · Dropbox Sign request "+f.requestID) {
+		t.Errorf("the read view lacks the request:\n%s", strings.Join(p.readLns, "\n"))
+	}
+	press(t, m, "esc")
 
 	// A second request is not one key away.
 	press(t, m, "E")
