@@ -130,3 +130,14 @@ func bar(done, total int64) string {
 	}
 	return fmt.Sprintf("[%s] %3d%% ", b, done*100/total)
 }
+
+// withBook opens the book (for writing if write), runs fn with it and
+// closes it: the shape of most commands.
+func (a *app) withBook(write bool, fn func(book *ledger.Book) error) error {
+	book, err := a.openBook(write)
+	if err != nil {
+		return err
+	}
+	defer book.Close()
+	return fn(book)
+}

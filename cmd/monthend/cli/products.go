@@ -48,17 +48,14 @@ with its place. FILE "-" reads standard input.`,
 			if err != nil {
 				return err
 			}
-			book, err := a.openBook(true)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			r, err := book.ImportProducts(products)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "products: %d added, %d updated, %d unchanged\n", r.Added, r.Updated, r.Unchanged)
-			return nil
+			return a.withBook(true, func(book *ledger.Book) error {
+				r, err := book.ImportProducts(products)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "products: %d added, %d updated, %d unchanged\n", r.Added, r.Updated, r.Unchanged)
+				return nil
+			})
 		},
 	}
 }
@@ -92,19 +89,16 @@ format import reads, so the catalog can be edited and imported again.`,
 		Example: "  monthend products export > catalog.json\n  monthend products import catalog.json",
 		Args:    exactArgs(0, "export takes no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			book, err := a.openBook(false)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			products, err := book.Products()
-			if err != nil {
-				return err
-			}
-			if products == nil {
-				products = []ledger.Product{}
-			}
-			return writeJSON(a.stdout, ledger.Catalog{Products: products})
+			return a.withBook(false, func(book *ledger.Book) error {
+				products, err := book.Products()
+				if err != nil {
+					return err
+				}
+				if products == nil {
+					products = []ledger.Product{}
+				}
+				return writeJSON(a.stdout, ledger.Catalog{Products: products})
+			})
 		},
 	}
 }

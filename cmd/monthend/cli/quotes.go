@@ -125,25 +125,22 @@ their price line uses (monthend products list --json shows it).`,
 			if err != nil {
 				return err
 			}
-			book, err := a.openBook(true)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			if _, err := book.Quote(args[0], 0); err == nil {
-				return fmt.Errorf("quote %s %w: pick another id, or change it with monthend quotes import FILE --id %s", args[0], ledger.ErrExists, args[0])
-			}
-			content, err := book.ParseQuote("the new quote", data)
-			if err != nil {
-				return err
-			}
-			q, err := book.SaveQuote(args[0], content)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "quote %s v%d saved (%s) for %s, %d months from %s\n", q.ID, q.Version, q.Status, q.Party(), q.TermMonths, q.Schedule.Start)
-			fmt.Fprintf(a.stdout, "next: monthend quotes export %s > %s.json; edit; monthend quotes import %s.json --id %s\n", q.ID, q.ID, q.ID, q.ID)
-			return nil
+			return a.withBook(true, func(book *ledger.Book) error {
+				if _, err := book.Quote(args[0], 0); err == nil {
+					return fmt.Errorf("quote %s %w: pick another id, or change it with monthend quotes import FILE --id %s", args[0], ledger.ErrExists, args[0])
+				}
+				content, err := book.ParseQuote("the new quote", data)
+				if err != nil {
+					return err
+				}
+				q, err := book.SaveQuote(args[0], content)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "quote %s v%d saved (%s) for %s, %d months from %s\n", q.ID, q.Version, q.Status, q.Party(), q.TermMonths, q.Schedule.Start)
+				fmt.Fprintf(a.stdout, "next: monthend quotes export %s > %s.json; edit; monthend quotes import %s.json --id %s\n", q.ID, q.ID, q.ID, q.ID)
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -188,24 +185,21 @@ standard input.`,
 			if err != nil {
 				return err
 			}
-			book, err := a.openBook(true)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			content, err := book.ParseQuote(args[0], data)
-			if err != nil {
-				return err
-			}
-			q, err := book.SaveQuote(id, content)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "quote %s v%d saved (%s) for %s\n", q.ID, q.Version, q.Status, q.Party())
-			if q.Version > 1 && q.CreatedAt.Equal(q.SavedAt) {
-				fmt.Fprintf(a.stdout, "v%d stays readable; what changed: monthend quotes diff %s %d %d\n", q.Version-1, q.ID, q.Version-1, q.Version)
-			}
-			return nil
+			return a.withBook(true, func(book *ledger.Book) error {
+				content, err := book.ParseQuote(args[0], data)
+				if err != nil {
+					return err
+				}
+				q, err := book.SaveQuote(id, content)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "quote %s v%d saved (%s) for %s\n", q.ID, q.Version, q.Status, q.Party())
+				if q.Version > 1 && q.CreatedAt.Equal(q.SavedAt) {
+					fmt.Fprintf(a.stdout, "v%d stays readable; what changed: monthend quotes diff %s %d %d\n", q.Version-1, q.ID, q.Version-1, q.Version)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "the quote's id (letters, digits, - _ .)")
@@ -301,24 +295,21 @@ func (a *app) quotesShowCommand() *cobra.Command {
   monthend quotes show contoso-2026 --json | jq .status`,
 		Args: exactArgs(1, "show takes one quote ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			book, err := a.openBook(false)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			q, err := book.Quote(args[0], version)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.stdout, q)
-			}
-			versions, err := book.QuoteVersions(q.ID)
-			if err != nil {
-				return err
-			}
-			writeQuoteText(a.stdout, q, len(versions))
-			return nil
+			return a.withBook(false, func(book *ledger.Book) error {
+				q, err := book.Quote(args[0], version)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, q)
+				}
+				versions, err := book.QuoteVersions(q.ID)
+				if err != nil {
+					return err
+				}
+				writeQuoteText(a.stdout, q, len(versions))
+				return nil
+			})
 		},
 	}
 	cmd.Flags().IntVar(&version, "version", 0, "the version (default: the newest)")
@@ -343,35 +334,32 @@ discounts and minimums.`,
 			if err1 != nil || err2 != nil || v1 < 1 || v2 < 1 {
 				return usagef("diff: versions are whole numbers from 1 (monthend quotes show %s says how many there are)", args[0])
 			}
-			book, err := a.openBook(false)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			a1, err := book.Quote(args[0], v1)
-			if err != nil {
-				return err
-			}
-			a2, err := book.Quote(args[0], v2)
-			if err != nil {
-				return err
-			}
-			changes := ledger.DiffQuotes(a1, a2)
-			if asJSON {
-				if changes == nil {
-					changes = []string{}
+			return a.withBook(false, func(book *ledger.Book) error {
+				a1, err := book.Quote(args[0], v1)
+				if err != nil {
+					return err
 				}
-				return writeJSON(a.stdout, changes)
-			}
-			if len(changes) == 0 {
-				fmt.Fprintf(a.stdout, "quote %s: v%d and v%d offer the same\n", args[0], v1, v2)
+				a2, err := book.Quote(args[0], v2)
+				if err != nil {
+					return err
+				}
+				changes := ledger.DiffQuotes(a1, a2)
+				if asJSON {
+					if changes == nil {
+						changes = []string{}
+					}
+					return writeJSON(a.stdout, changes)
+				}
+				if len(changes) == 0 {
+					fmt.Fprintf(a.stdout, "quote %s: v%d and v%d offer the same\n", args[0], v1, v2)
+					return nil
+				}
+				fmt.Fprintf(a.stdout, "quote %s, v%d → v%d:\n", args[0], v1, v2)
+				for _, c := range changes {
+					fmt.Fprintf(a.stdout, "  - %s\n", c)
+				}
 				return nil
-			}
-			fmt.Fprintf(a.stdout, "quote %s, v%d → v%d:\n", args[0], v1, v2)
-			for _, c := range changes {
-				fmt.Fprintf(a.stdout, "  - %s\n", c)
-			}
-			return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the changes as a JSON array of sentences")
@@ -390,17 +378,14 @@ expiry date cannot be sent: import it with a later expires first.
 		Example: "  monthend quotes send contoso-2026\n  monthend quotes send contoso-2026 --signature-request fa5c8a0b0f492d768749333ad6fcc214c111e967",
 		Args:    exactArgs(1, "send takes one quote ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			book, err := a.openBook(true)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			q, err := book.MarkQuoteSent(args[0], request)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "quote %s v%d %s on %s; it can be signed until %s\n", q.ID, q.Version, q.Status, q.SentAt.Format(time.DateOnly), q.Expires)
-			return nil
+			return a.withBook(true, func(book *ledger.Book) error {
+				q, err := book.MarkQuoteSent(args[0], request)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "quote %s v%d %s on %s; it can be signed until %s\n", q.ID, q.Version, q.Status, q.SentAt.Format(time.DateOnly), q.Expires)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&request, "signature-request", "", "the e-signature request's id")
@@ -434,31 +419,28 @@ Only the newest version can be signed, and not after its expiry date.`,
 					return err
 				}
 			}
-			book, err := a.openBook(true)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			q, err := book.Quote(args[0], 0)
-			if err != nil {
-				return err
-			}
-			when := time.Time{}
-			if at != "" {
-				if when, err = parseInstant(at, q.Schedule.TimeZone); err != nil {
+			return a.withBook(true, func(book *ledger.Book) error {
+				q, err := book.Quote(args[0], 0)
+				if err != nil {
 					return err
 				}
-			}
-			q, changed, err := book.MarkQuoteSigned(args[0], version, ledger.Signature{By: by, At: when, Via: "hand", PDF: doc})
-			if err != nil {
-				return err
-			}
-			if !changed {
-				fmt.Fprintf(a.stdout, "quote %s v%d unchanged: already %s (signed by %s on %s)\n", q.ID, q.Version, q.Status, q.SignedBy, q.SignedAt.Format(time.DateOnly))
+				when := time.Time{}
+				if at != "" {
+					if when, err = parseInstant(at, q.Schedule.TimeZone); err != nil {
+						return err
+					}
+				}
+				q, changed, err := book.MarkQuoteSigned(args[0], version, ledger.Signature{By: by, At: when, Via: "hand", PDF: doc})
+				if err != nil {
+					return err
+				}
+				if !changed {
+					fmt.Fprintf(a.stdout, "quote %s v%d unchanged: already %s (signed by %s on %s)\n", q.ID, q.Version, q.Status, q.SignedBy, q.SignedAt.Format(time.DateOnly))
+					return nil
+				}
+				fmt.Fprintf(a.stdout, "quote %s v%d signed by %s on %s; next: monthend quotes execute %s\n", q.ID, q.Version, q.SignedBy, q.SignedAt.Format(time.RFC3339), q.ID)
 				return nil
-			}
-			fmt.Fprintf(a.stdout, "quote %s v%d signed by %s on %s; next: monthend quotes execute %s\n", q.ID, q.Version, q.SignedBy, q.SignedAt.Format(time.RFC3339), q.ID)
-			return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&by, "by", "", "who signed (name and role)")
@@ -493,17 +475,14 @@ func (a *app) quotesDeclineCommand() *cobra.Command {
 		Example: `  monthend quotes decline contoso-2026 --reason "went with a competitor"`,
 		Args:    exactArgs(1, "decline takes one quote ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			book, err := a.openBook(true)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			q, err := book.DeclineQuote(args[0], reason)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "quote %s v%d %s\n", q.ID, q.Version, q.Status)
-			return nil
+			return a.withBook(true, func(book *ledger.Book) error {
+				q, err := book.DeclineQuote(args[0], reason)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "quote %s v%d %s\n", q.ID, q.Version, q.Status)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why, in a few words")
@@ -518,20 +497,17 @@ func (a *app) quotesExpireCommand() *cobra.Command {
 		Example: "  monthend quotes expire",
 		Args:    exactArgs(0, "expire takes no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			book, err := a.openBook(true)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			qs, err := book.ExpireQuotes()
-			if err != nil {
-				return err
-			}
-			for _, q := range qs {
-				fmt.Fprintf(a.stdout, "quote %s v%d expired (on %s)\n", q.ID, q.Version, q.Expires)
-			}
-			fmt.Fprintf(a.stdout, "%d quotes expired\n", len(qs))
-			return nil
+			return a.withBook(true, func(book *ledger.Book) error {
+				qs, err := book.ExpireQuotes()
+				if err != nil {
+					return err
+				}
+				for _, q := range qs {
+					fmt.Fprintf(a.stdout, "quote %s v%d expired (on %s)\n", q.ID, q.Version, q.Expires)
+				}
+				fmt.Fprintf(a.stdout, "%d quotes expired\n", len(qs))
+				return nil
+			})
 		},
 	}
 }
@@ -557,28 +533,25 @@ it with monthend schedules import … --status active.`,
   monthend quotes execute acme-renewal --schedule-id acme-2027`,
 		Args: exactArgs(1, "execute takes one quote ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			book, err := a.openBook(true)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			r, err := book.ExecuteQuote(args[0], ledger.ExecuteOptions{ScheduleID: schedule, CustomerID: customerID, Aliases: aliases})
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(a.stdout, r)
-			}
-			if !r.Changed {
-				fmt.Fprintf(a.stdout, "quote %s was already executed: schedule %s (customer %s)\n", r.Quote.ID, r.Quote.ScheduleID, r.Quote.CustomerID)
+			return a.withBook(true, func(book *ledger.Book) error {
+				r, err := book.ExecuteQuote(args[0], ledger.ExecuteOptions{ScheduleID: schedule, CustomerID: customerID, Aliases: aliases})
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(a.stdout, r)
+				}
+				if !r.Changed {
+					fmt.Fprintf(a.stdout, "quote %s was already executed: schedule %s (customer %s)\n", r.Quote.ID, r.Quote.ScheduleID, r.Quote.CustomerID)
+					return nil
+				}
+				if r.CustomerCreated {
+					fmt.Fprintf(a.stdout, "customer %s created\n", r.Quote.CustomerID)
+				}
+				fmt.Fprintf(a.stdout, "quote %s v%d executed: schedule %s v%d (draft) for %s\n", r.Quote.ID, r.Quote.Version, r.Schedule.ID, r.Schedule.Version, r.Quote.CustomerID)
+				fmt.Fprintf(a.stdout, "next: monthend schedules export %s > s.json && monthend schedules import s.json --id %s --customer %s --status active\n", r.Schedule.ID, r.Schedule.ID, r.Quote.CustomerID)
 				return nil
-			}
-			if r.CustomerCreated {
-				fmt.Fprintf(a.stdout, "customer %s created\n", r.Quote.CustomerID)
-			}
-			fmt.Fprintf(a.stdout, "quote %s v%d executed: schedule %s v%d (draft) for %s\n", r.Quote.ID, r.Quote.Version, r.Schedule.ID, r.Schedule.Version, r.Quote.CustomerID)
-			fmt.Fprintf(a.stdout, "next: monthend schedules export %s > s.json && monthend schedules import s.json --id %s --customer %s --status active\n", r.Schedule.ID, r.Schedule.ID, r.Quote.CustomerID)
-			return nil
+			})
 		},
 	}
 	cmd.Flags().StringArrayVar(&aliases, "alias", nil, "an identifier the customer's usage events carry (repeat)")

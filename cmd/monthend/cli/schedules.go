@@ -40,17 +40,14 @@ func (a *app) scheduleStatusCommand(verb string, status ledger.ScheduleStatus, s
 		Example: "  monthend schedules " + verb + " contoso-2026",
 		Args:    exactArgs(1, verb+" takes one schedule id (monthend schedules list shows them)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			book, err := a.openBook(true)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			rec, err := book.SetScheduleStatus(args[0], status)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "schedule %s v%d is %s\n", rec.ID, rec.Version, rec.Status)
-			return nil
+			return a.withBook(true, func(book *ledger.Book) error {
+				rec, err := book.SetScheduleStatus(args[0], status)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "schedule %s v%d is %s\n", rec.ID, rec.Version, rec.Status)
+				return nil
+			})
 		},
 	}
 }
@@ -83,17 +80,14 @@ have priced it) or report (only flag it).`,
 			if err != nil {
 				return err
 			}
-			book, err := a.openBook(true)
-			if err != nil {
-				return err
-			}
-			defer book.Close()
-			rec, err := book.SaveSchedule(id, customer, ledger.ScheduleStatus(status), ledger.LatePolicy(late), s)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "schedule %s version %d for %s stored (%s)\n", rec.ID, rec.Version, rec.CustomerID, rec.Status)
-			return nil
+			return a.withBook(true, func(book *ledger.Book) error {
+				rec, err := book.SaveSchedule(id, customer, ledger.ScheduleStatus(status), ledger.LatePolicy(late), s)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "schedule %s version %d for %s stored (%s)\n", rec.ID, rec.Version, rec.CustomerID, rec.Status)
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "the schedule's id (letters, digits, - _ .)")
