@@ -86,13 +86,9 @@ number in the current folder; "-o -" writes to standard output.`,
   monthend credit-notes pdf INV-2026-000123 -o credit.pdf --settings ~/billing/settings.yaml`,
 		Args: exactArgs(1, "pdf takes one credit note number, or the id or number of a void invoice"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := settingsPath(settings)
+			seller, err := loadSeller(settings, "credit note")
 			if err != nil {
 				return err
-			}
-			seller, err := documents.LoadSeller(path)
-			if err != nil {
-				return fmt.Errorf("%w (the seller's details are printed on every credit note; see docs/delivery.md)", err)
 			}
 			book, err := a.openBook(false)
 			if err != nil {

@@ -44,13 +44,9 @@ the invoice number in the current folder; "-o -" writes to standard output.`,
   monthend invoices pdf acme-2026:2026-03 -o acme-march.pdf --settings ~/billing/settings.yaml`,
 		Args: exactArgs(1, "pdf takes one invoice ID or number"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path, err := settingsPath(settings)
+			seller, err := loadSeller(settings, "invoice")
 			if err != nil {
 				return err
-			}
-			seller, err := documents.LoadSeller(path)
-			if err != nil {
-				return fmt.Errorf("%w (the seller's details are printed on every invoice; see docs/delivery.md)", err)
 			}
 			book, err := a.openBook(false)
 			if err != nil {
@@ -116,4 +112,20 @@ func documentOf(inv ledger.Invoice, c ledger.Customer, seller documents.Seller) 
 		Customer: documents.Customer{Name: c.Name, LegalName: c.LegalName, Address: address, Emails: c.Emails},
 		Number:   inv.Number, IssueDate: inv.IssueDate, DueDate: inv.DueDate,
 	})
+}
+
+// loadSeller reads the seller's details from the settings file
+// (settingsFlag, else the default); what ("invoice", "credit note",
+// "quote") names the document they are printed on, for the message when
+// they are missing.
+func loadSeller(settingsFlag, what string) (documents.Seller, error) {
+	path, err := settingsPath(settingsFlag)
+	if err != nil {
+		return documents.Seller{}, err
+	}
+	seller, err := documents.LoadSeller(path)
+	if err != nil {
+		return documents.Seller{}, fmt.Errorf("%w (the seller's details are printed on every %s; see docs/delivery.md)", err, what)
+	}
+	return seller, nil
 }

@@ -31,13 +31,9 @@ func (o *quoteDocOptions) register(cmd *cobra.Command, withVersion bool) {
 // quoteDocument reads the quote version and its party from the book and
 // the seller from the settings, prices it and maps it to the document.
 func (a *app) quoteDocument(book *ledger.Book, id string, o quoteDocOptions) (ledger.Quote, documents.Quote, error) {
-	path, err := settingsPath(o.settings)
+	seller, err := loadSeller(o.settings, "quote")
 	if err != nil {
 		return ledger.Quote{}, documents.Quote{}, err
-	}
-	seller, err := documents.LoadSeller(path)
-	if err != nil {
-		return ledger.Quote{}, documents.Quote{}, fmt.Errorf("%w (the seller's details are printed on every quote; see docs/delivery.md)", err)
 	}
 	perPeriod, err := parseUsageFlags(o.usage)
 	if err != nil {
