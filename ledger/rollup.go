@@ -20,7 +20,7 @@ import (
 type writer struct {
 	b         *Book
 	tx        *bolt.Tx
-	events    *bolt.Bucket
+	events    *eventStore
 	ids       *bolt.Bucket
 	usage     *bolt.Bucket
 	rollups   *bolt.Bucket
@@ -98,7 +98,7 @@ func newWriter(b *Book, tx *bolt.Tx) *writer {
 	tx.Bucket(bucketEvents).FillPercent = 0.95
 	return &writer{
 		b: b, tx: tx,
-		events:    tx.Bucket(bucketEvents),
+		events:    newEventStore(tx.Bucket(bucketEvents)),
 		ids:       tx.Bucket(bucketIDs),
 		usage:     tx.Bucket(bucketUsage),
 		rollups:   tx.Bucket(bucketRollups),
@@ -206,7 +206,7 @@ func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid
 	res.Outcome = Accepted
 	var before string
 	seqs := w.ids.Get(h[:])
-	prev, found, err := findEvent(seqs, w.events, e.ID)
+	prev, found, err := findEvent(seqs, w.events.read, e.ID)
 	if err != nil {
 		return res, err
 	}
@@ -225,9 +225,7 @@ func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid
 	se.Timestamp = se.Timestamp.UTC()
 	if !found {
 		// A new id: the next sequence number, appended to the index entry.
-		if se.seq, err = w.events.NextSequence(); err != nil {
-			return res, err
-		}
+		se.seq = w.events.nextSeq()
 		v := w.keep(seqs) // Put needs a copy that lives until commit
 		v = append(v[:len(seqs):len(seqs)], make([]byte, 8)...)
 		binary.BigEndian.PutUint64(v[len(seqs):], se.seq)
@@ -246,10 +244,13 @@ func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid
 		}
 	}
 	res.Late = se.Late
-	w.val = encodeEventParts(w.val[:0], &se, head, mid, tail)
-	w.key = binary.BigEndian.AppendUint64(w.key[:0], se.seq)
-	if err := w.events.Put(w.keep(w.key), w.keep(w.val)); err != nil {
-		return res, err
+	if found {
+		w.val = encodeEventParts(w.val[:0], &se, head, mid, tail)
+		if err := w.events.replace(se.seq, w.val, w.keep); err != nil {
+			return res, err
+		}
+	} else {
+		w.events.appendNew(se.seq, func(buf []byte) []byte { return encodeEventParts(buf, &se, head, mid, tail) })
 	}
 	if res.Outcome == Superseded {
 		// The trail keeps both versions: the old content before, the new after.
@@ -258,10 +259,10 @@ func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid
 	return res, nil
 }
 
+// putEvent rewrites a stored event (its sequence number kept).
 func (w *writer) putEvent(se *StoredEvent) error {
 	w.val = encodeEvent(w.val[:0], se)
-	w.key = binary.BigEndian.AppendUint64(w.key[:0], se.seq)
-	return w.events.Put(w.keep(w.key), w.keep(w.val))
+	return w.events.replace(se.seq, w.val, w.keep)
 }
 
 func describeEvent(e *StoredEvent) string {
@@ -531,6 +532,9 @@ func (w *writer) flush() error {
 		}
 	}
 	clear(w.touched)
+	if err := w.events.flush(); err != nil {
+		return err
+	}
 	// Drafts priced from these rollups may now be stale (changes.go).
 	return markRollups(w.tx, keys)
 }
@@ -617,10 +621,9 @@ func (w *writer) recompute(key []byte, s *rollupSlot) error {
 	s.r.Max, s.r.LatestTS, s.r.LatestID, s.r.Latest = nil, 0, "", decimal.Decimal{}
 	c := w.usage.Cursor()
 	for k, _ := c.Seek(key); k != nil && bytes.HasPrefix(k, key); k, _ = c.Next() {
-		seq := binary.BigEndian.Uint64(k[len(key):])
-		se, err := decodeEvent(seq, w.events.Get(k[len(key):]))
+		se, err := w.events.read(binary.BigEndian.Uint64(k[len(key):]))
 		if err != nil {
-			return fmt.Errorf("event #%d: %w", seq, err)
+			return err
 		}
 		id := se.ID
 		v, _, err := eventValue(s.metric, &se.Event)
