@@ -18,7 +18,7 @@ package ledger
 //	   event to its block as it comes, without a copy at the end.
 //
 // A key per event cost the import a bbolt Put per event (a tree descent and
-// an insert into a node that grows until commit, ~2 s of the writer's 11 s
+// an insert into a node that grows until commit: 1–2 s of the writer's ~11 s
 // per 1M events); a block of up to blockEvents costs one. Ranges never
 // overlap: a block holds only sequence numbers its writer drew, and a
 // correction rewrites the event where it is (in its block, or under its own
