@@ -57,9 +57,9 @@ func (b *Book) mapAlias(tx *bolt.Tx, alias, customerID string) (int, error) {
 	}
 	w := newWriter(b, tx)
 	for _, seq := range seqs {
-		se, err := decodeEvent(seq, w.events.Get(seqKey(seq)))
+		se, err := w.events.read(seq)
 		if err != nil {
-			return 0, fmt.Errorf("event #%d: %w", seq, err)
+			return 0, err
 		}
 		if err := w.remove(&se); err != nil { // off the unattributed list
 			return 0, err
@@ -125,7 +125,7 @@ func (b *Book) Unattributed() ([]UnattributedAlias, error) {
 				return fmt.Errorf("unattributed key %q: %w", k, errCorrupt)
 			}
 			seq := binary.BigEndian.Uint64(k[i+1:])
-			se, err := decodeEvent(seq, events.Get(seqKey(seq)))
+			se, err := readEvent(events, seq)
 			if err != nil {
 				return fmt.Errorf("unattributed event #%d: %w", seq, err)
 			}

@@ -18,7 +18,8 @@ import (
 // when the book is sound):
 //   - bbolt's own page-level consistency check;
 //   - customers and metrics are valid; every alias names an existing customer;
-//   - every event decodes, is attributed exactly when its alias is mapped, to
+//   - every event decodes, blocks of events do not overlap and end at or
+//     before the events' sequence; every event is attributed exactly when its alias is mapped, to
 //     that alias's customer, on its day in the customer's time zone, and is
 //     listed in the usage index or the unattributed list (and nothing else is);
 //   - the rollups and distinct-value counts equal a recount of the raw events;
@@ -91,8 +92,10 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		seenIDs := map[string]uint64{}
 		var n int
 		var key []byte
-		err = tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+		var lastSeq uint64
+		err = forEachStoredEvent(tx.Bucket(bucketEvents), func(seq uint64, v []byte) error {
 			n++
+			lastSeq = seq
 			if n%100000 == 0 {
 				if err := ctx.Err(); err != nil {
 					return err
@@ -101,11 +104,6 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 					progress(n)
 				}
 			}
-			if len(k) != 8 {
-				breach("event key %x is not a sequence number", k)
-				return nil
-			}
-			seq := binary.BigEndian.Uint64(k)
 			se, err := decodeEvent(seq, v)
 			if err != nil {
 				breach("event #%d: %v", seq, err)
@@ -174,9 +172,12 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 				wantUniq[uk]++
 			}
 			return nil
-		})
+		}, func(k []byte, err error) { breach("events value %x: %v", k, err) })
 		if err != nil {
 			return err
+		}
+		if s := tx.Bucket(bucketEvents).Sequence(); lastSeq > s {
+			breach("event #%d is past the events' sequence %d: a new event would reuse its number", lastSeq, s)
 		}
 		if progress != nil {
 			progress(n)

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"reflect"
@@ -111,6 +112,42 @@ func FuzzFastEventJSON(f *testing.F) {
 		}
 		var slow EventJSON
 		if err := json.Unmarshal(data, &slow); err != nil {
+			t.Fatalf("fast path read %q, encoding/json refuses it: %v", data, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q: fast path %#v, encoding/json %#v", data, fast, slow)
+		}
+	})
+}
+
+// FuzzFastEventBatchJSON: whatever the fast batch reader accepts,
+// encoding/json reads to the same EventJSONs, the HTTP API's slow path.
+func FuzzFastEventBatchJSON(f *testing.F) {
+	ev := `{"id":"1","customer":"acme","metric":"gb","timestamp":"2026-03-01T10:00:00Z","value":2.5}`
+	for _, s := range []string{
+		`[` + ev + `]`, `{"events":[` + ev + `,` + ev + `]}`, ` { "events" : [ ] } `, `[]`, `[` + ev + `,]`,
+		`{"events":[` + ev + `],"x":1}`, `{"Events":[` + ev + `]}`, `{"events":null}`, `[null]`, `[{}]`,
+		`{"events":[` + ev + `]}}`, `[` + ev + `] x`, `{"events":[{"id":"é"}]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := FastEventBatchJSON(data)
+		if !ok {
+			return
+		}
+		var slow []EventJSON
+		var err error
+		if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '{' {
+			var batch struct {
+				Events []EventJSON `json:"events"`
+			}
+			err = json.Unmarshal(data, &batch)
+			slow = batch.Events
+		} else {
+			err = json.Unmarshal(data, &slow)
+		}
+		if err != nil {
 			t.Fatalf("fast path read %q, encoding/json refuses it: %v", data, err)
 		}
 		if !reflect.DeepEqual(fast, slow) {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -19,7 +20,7 @@ import (
 type writer struct {
 	b         *Book
 	tx        *bolt.Tx
-	events    *bolt.Bucket
+	events    *eventStore
 	ids       *bolt.Bucket
 	usage     *bolt.Bucket
 	rollups   *bolt.Bucket
@@ -82,6 +83,9 @@ type uniqKey struct {
 // stored rollup in key order and adds it.
 type rollupSlot struct {
 	key       string // customer|metric|day, the rollup's key
+	customer  string // the customer id, and the day, for sortSlots
+	day       uint32
+	order     int // the slot's place in key order, once flush has sorted
 	r         rollup
 	metric    *Metric
 	loaded    bool // r is the whole rollup, not a change to the stored one
@@ -94,7 +98,7 @@ func newWriter(b *Book, tx *bolt.Tx) *writer {
 	tx.Bucket(bucketEvents).FillPercent = 0.95
 	return &writer{
 		b: b, tx: tx,
-		events:    tx.Bucket(bucketEvents),
+		events:    newEventStore(tx.Bucket(bucketEvents)),
 		ids:       tx.Bucket(bucketIDs),
 		usage:     tx.Bucket(bucketUsage),
 		rollups:   tx.Bucket(bucketRollups),
@@ -202,7 +206,7 @@ func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid
 	res.Outcome = Accepted
 	var before string
 	seqs := w.ids.Get(h[:])
-	prev, found, err := findEvent(seqs, w.events, e.ID)
+	prev, found, err := findEvent(seqs, w.events.read, e.ID)
 	if err != nil {
 		return res, err
 	}
@@ -221,9 +225,7 @@ func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid
 	se.Timestamp = se.Timestamp.UTC()
 	if !found {
 		// A new id: the next sequence number, appended to the index entry.
-		if se.seq, err = w.events.NextSequence(); err != nil {
-			return res, err
-		}
+		se.seq = w.events.nextSeq()
 		v := w.keep(seqs) // Put needs a copy that lives until commit
 		v = append(v[:len(seqs):len(seqs)], make([]byte, 8)...)
 		binary.BigEndian.PutUint64(v[len(seqs):], se.seq)
@@ -242,10 +244,13 @@ func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid
 		}
 	}
 	res.Late = se.Late
-	w.val = encodeEventParts(w.val[:0], &se, head, mid, tail)
-	w.key = binary.BigEndian.AppendUint64(w.key[:0], se.seq)
-	if err := w.events.Put(w.keep(w.key), w.keep(w.val)); err != nil {
-		return res, err
+	if found {
+		w.val = encodeEventParts(w.val[:0], &se, head, mid, tail)
+		if err := w.events.replace(se.seq, w.val, w.keep); err != nil {
+			return res, err
+		}
+	} else {
+		w.events.appendNew(se.seq, func(buf []byte) []byte { return encodeEventParts(buf, &se, head, mid, tail) })
 	}
 	if res.Outcome == Superseded {
 		// The trail keeps both versions: the old content before, the new after.
@@ -254,10 +259,10 @@ func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid
 	return res, nil
 }
 
+// putEvent rewrites a stored event (its sequence number kept).
 func (w *writer) putEvent(se *StoredEvent) error {
 	w.val = encodeEvent(w.val[:0], se)
-	w.key = binary.BigEndian.AppendUint64(w.key[:0], se.seq)
-	return w.events.Put(w.keep(w.key), w.keep(w.val))
+	return w.events.replace(se.seq, w.val, w.keep)
 }
 
 func describeEvent(e *StoredEvent) string {
@@ -330,7 +335,7 @@ func (w *writer) slot(customer string, ci *custInfo, m *Metric, day uint32) (*ro
 		return s, nil
 	}
 	w.key = rollupKey(w.key[:0], customer, m.Code, day)
-	s = &rollupSlot{key: string(w.key), metric: m}
+	s = &rollupSlot{key: string(w.key), customer: customer, day: day, metric: m}
 	if s.metric.indexed() {
 		if v := w.rollups.Get(w.key); v != nil {
 			r, err := decodeRollup(v)
@@ -421,19 +426,31 @@ func decodeCount(b []byte) (uint64, error) {
 // collected, recomputes the rollups that lost their max or latest event and
 // writes everything, in key order.
 func (w *writer) flush() error {
+	slots := make([]*rollupSlot, 0, len(w.touched))
+	for _, s := range w.touched {
+		slots = append(slots, s)
+	}
+	sortSlots(slots)
 	type uniqChange struct {
-		key  string
+		v    string
 		slot *rollupSlot
 		d    int64
 	}
 	uchanges := make([]uniqChange, 0, len(w.uniqs))
 	for k, d := range w.uniqs {
-		uchanges = append(uchanges, uniqChange{k.s.key + k.v, k.s, d})
+		uchanges = append(uchanges, uniqChange{k.v, k.s, d})
 	}
-	slices.SortFunc(uchanges, func(a, b uniqChange) int { return strings.Compare(a.key, b.key) })
+	// A distinct value's key is its rollup's key followed by the value, so
+	// the slots' order and then the value give the keys' order.
+	slices.SortFunc(uchanges, func(a, b uniqChange) int {
+		if c := cmp.Compare(a.slot.order, b.slot.order); c != 0 {
+			return c
+		}
+		return strings.Compare(a.v, b.v)
+	})
 	ukeys := make([]string, len(uchanges))
-	for i := range uchanges {
-		ukeys[i] = uchanges[i].key
+	for i, u := range uchanges {
+		ukeys[i] = u.slot.key + u.v
 	}
 	bases := make([]uint64, len(ukeys))
 	err := getSorted(w.uniques, ukeys, func(i int, v []byte) error {
@@ -448,7 +465,7 @@ func (w *writer) flush() error {
 		return err
 	}
 	for i, u := range uchanges {
-		k := u.key
+		k := ukeys[i]
 		base := bases[i]
 		n := base + uint64(u.d)
 		switch {
@@ -469,11 +486,6 @@ func (w *writer) flush() error {
 		}
 	}
 	clear(w.uniqs)
-	slots := make([]*rollupSlot, 0, len(w.touched))
-	for _, s := range w.touched {
-		slots = append(slots, s)
-	}
-	slices.SortFunc(slots, func(a, b *rollupSlot) int { return strings.Compare(a.key, b.key) })
 	keys := make([]string, len(slots))
 	var unread []string
 	var unreadSlots []*rollupSlot
@@ -520,8 +532,53 @@ func (w *writer) flush() error {
 		}
 	}
 	clear(w.touched)
+	if err := w.events.flush(); err != nil {
+		return err
+	}
 	// Drafts priced from these rollups may now be stale (changes.go).
 	return markRollups(w.tx, keys)
+}
+
+// sortSlots puts slots in the order of their keys and numbers them
+// (rollupSlot.order). A key orders as its customer id, then its metric code,
+// then its day (ids and codes hold no NUL byte, the separator: validKey), so
+// the slots sort by small integers: comparing the keys as strings took ~0.6
+// s of the writer's time per 1M imported events.
+func sortSlots(slots []*rollupSlot) {
+	custRank, metricRank := map[string]uint64{}, map[string]uint64{}
+	for _, s := range slots {
+		custRank[s.customer] = 0
+		metricRank[s.metric.Code] = 0
+	}
+	if len(custRank) >= 1<<24 || len(metricRank) >= 1<<8 {
+		slices.SortFunc(slots, func(a, b *rollupSlot) int { return strings.Compare(a.key, b.key) })
+	} else {
+		for _, ranks := range []map[string]uint64{custRank, metricRank} {
+			names := make([]string, 0, len(ranks))
+			for n := range ranks {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			for i, n := range names {
+				ranks[n] = uint64(i)
+			}
+		}
+		type ranked struct {
+			k uint64
+			s *rollupSlot
+		}
+		rs := make([]ranked, len(slots))
+		for i, s := range slots {
+			rs[i] = ranked{custRank[s.customer]<<40 | metricRank[s.metric.Code]<<32 | uint64(s.day), s}
+		}
+		slices.SortFunc(rs, func(a, b ranked) int { return cmp.Compare(a.k, b.k) })
+		for i := range rs {
+			slots[i] = rs[i].s
+		}
+	}
+	for i, s := range slots {
+		s.order = i
+	}
 }
 
 // getSorted calls fn with the stored value of each of keys (ascending) that
@@ -564,10 +621,9 @@ func (w *writer) recompute(key []byte, s *rollupSlot) error {
 	s.r.Max, s.r.LatestTS, s.r.LatestID, s.r.Latest = nil, 0, "", decimal.Decimal{}
 	c := w.usage.Cursor()
 	for k, _ := c.Seek(key); k != nil && bytes.HasPrefix(k, key); k, _ = c.Next() {
-		seq := binary.BigEndian.Uint64(k[len(key):])
-		se, err := decodeEvent(seq, w.events.Get(k[len(key):]))
+		se, err := w.events.read(binary.BigEndian.Uint64(k[len(key):]))
 		if err != nil {
-			return fmt.Errorf("event #%d: %w", seq, err)
+			return err
 		}
 		id := se.ID
 		v, _, err := eventValue(s.metric, &se.Event)

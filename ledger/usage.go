@@ -279,6 +279,9 @@ func (p *prepared) applyWith(w *writer) ([]Result, error) {
 	metrics, metricKnown := make([]*Metric, len(p.metrics)), make([]bool, len(p.metrics))
 	targets, targetKnown := make([]aliasTarget, len(p.aliases)), make([]bool, len(p.aliases))
 	var sum Summary
+	// Each new event's encoding is the prepared parts plus the customer id,
+	// day, flags and time of receipt (~40 bytes).
+	w.events.expect(len(p.events), len(p.enc)+48*len(p.events))
 	for _, it := range p.order {
 		i := it.i
 		var r Result
@@ -445,17 +448,17 @@ func (g *groupCommit) commit(b *Book, round []*groupCall) {
 
 // lookupEvent finds the stored event with id through the idempotency index.
 func lookupEvent(ids, events *bolt.Bucket, id string, h [8]byte) (StoredEvent, bool, error) {
-	return findEvent(ids.Get(h[:]), events, id)
+	return findEvent(ids.Get(h[:]), func(seq uint64) (StoredEvent, error) { return readEvent(events, seq) }, id)
 }
 
 // findEvent finds the stored event with id among seqs, the value of its
-// idempotency index entry.
-func findEvent(seqs []byte, events *bolt.Bucket, id string) (StoredEvent, bool, error) {
+// idempotency index entry; read reads an event by sequence number.
+func findEvent(seqs []byte, read func(seq uint64) (StoredEvent, error), id string) (StoredEvent, bool, error) {
 	for ; len(seqs) >= 8; seqs = seqs[8:] {
 		seq := binary.BigEndian.Uint64(seqs)
-		se, err := decodeEvent(seq, events.Get(seqs[:8]))
+		se, err := read(seq)
 		if err != nil {
-			return se, false, fmt.Errorf("event #%d: %w", seq, err)
+			return se, false, err
 		}
 		if se.ID == id {
 			return se, true, nil

@@ -2,6 +2,7 @@ package usageapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -108,4 +109,48 @@ func BenchmarkHTTPIngest(b *testing.B) {
 		book.Close()
 		b.StartTimer()
 	}
+}
+
+// BenchmarkParseBatch reads one request body of 500 events (the shape of
+// BenchmarkHTTPIngest) into ledger events: the scanner nativeEvents tries
+// first, and the encoding/json path (decode into a RawMessage, then one
+// Unmarshal into EventJSONs) that was the only one before.
+func BenchmarkParseBatch(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString(`{"events":[`)
+	for n := 0; n < 500; n++ {
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		fmt.Fprintf(&buf, `{"id":"%08x-%d","customer":"cust-%04d","metric":"api_calls","timestamp":"2026-03-%02dT%02d:00:00Z","value":1}`,
+			uint32(n*2654435761), n, n%5000, 1+n%28, n%24)
+	}
+	buf.WriteString(`]}`)
+	body := buf.Bytes()
+	b.Run("scanner", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			js, ok := ledger.FastEventBatchJSON(body)
+			if !ok {
+				b.Fatal("scanner refused the batch")
+			}
+			if events, ok := eventsOf(js); !ok || len(events) != 500 {
+				b.Fatal("batch not read")
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			var raw json.RawMessage
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber()
+			if err := dec.Decode(&raw); err != nil {
+				b.Fatal(err)
+			}
+			if events, ok := fastNative(bytes.TrimSpace(raw)); !ok || len(events) != 500 {
+				b.Fatal("batch not read")
+			}
+		}
+	})
 }

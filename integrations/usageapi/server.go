@@ -127,16 +127,22 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 			err = errors.New("trailing data after the JSON value")
 		}
 	}
+	if err != nil {
+		s.bodyError(w, err)
+		return false
+	}
+	return true
+}
+
+// bodyError answers a body that could not be read or decoded.
+func (s *Server) bodyError(w http.ResponseWriter, err error) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
 		writeError(w, http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "the body is larger than the limit of "+itoa(mbe.Limit)+" bytes; send smaller batches")
-		return false
-	case err != nil:
+	default:
 		writeError(w, http.StatusBadRequest, CodeMalformedJSON, "malformed JSON: "+err.Error())
-		return false
 	}
-	return true
 }
 
 // Response is the answer to an ingestion request: one result per event, in

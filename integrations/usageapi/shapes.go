@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -19,6 +20,23 @@ import (
 // nativeEvents: POST /v1/usage/events with one event object, a JSON array
 // of events, or {"events": [...]}.
 func (s *Server) nativeEvents(w http.ResponseWriter, r *http.Request, key ledger.APIKey) {
+	// The common batch shapes are scanned straight from the body
+	// (ledger.FastEventBatchJSON); encoding/json's passes over a batch of
+	// 500 (the decode into a RawMessage, then into EventJSONs) were ~9% of
+	// the server's CPU in BenchmarkHTTPIngest. Anything else takes the
+	// encoding/json paths below, with their answers and error messages.
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		s.bodyError(w, err)
+		return
+	}
+	if js, ok := ledger.FastEventBatchJSON(body); ok {
+		if events, ok := eventsOf(js); ok {
+			s.ingest(w, r, key, events, make([]error, len(events)))
+			return
+		}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	var raw json.RawMessage
 	if !s.decode(w, r, &raw) {
 		return
@@ -79,6 +97,12 @@ func fastNative(t []byte) ([]ledger.Event, bool) {
 	default:
 		return nil, false
 	}
+	return eventsOf(js)
+}
+
+// eventsOf converts a batch, reporting false if any event is invalid (the
+// caller then takes the item by item path, which says which and why).
+func eventsOf(js []ledger.EventJSON) ([]ledger.Event, bool) {
 	events := make([]ledger.Event, len(js))
 	for i := range js {
 		var err error

@@ -1,0 +1,58 @@
+//go:build unix
+
+package ledger
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkIngestCPU measures the writer's work alone: batches of 250,000
+// generated events (the data set of BenchmarkImport1M, parsed and prepared
+// beforehand) ingested one after another into one book, without fsync. It
+// reports the process's CPU time per million events (getrusage), which
+// other work on the machine moves far less than wall time. Run with
+// -benchtime=4x: each iteration is the next batch, into a growing book.
+func BenchmarkIngestCPU(b *testing.B) {
+	const batch = 250_000
+	rng := rand.New(rand.NewPCG(1, 3))
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	preps := make([]*prepared, b.N)
+	for i := range preps {
+		events := make([]Event, batch)
+		for j := range events {
+			events[j] = benchEvent(rng, i*batch+j, start, 31)
+		}
+		preps[i] = prepare(events)
+	}
+	bk, err := Open(filepath.Join(b.TempDir(), "book.db"), Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bk.Close()
+	setupBench(b, bk)
+	runtime.GC()
+	cpu0 := cpuTime(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := bk.ingestPrepared(preps[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric((cpuTime(b)-cpu0).Seconds()/float64(b.N)*1e6/batch, "cpu-s/1M-events")
+	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
