@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -59,17 +60,30 @@ func Build(ctx context.Context, path string, o Options) error {
 	first := thisMonth.AddDate(0, -o.Months, 0)
 
 	// A demo is built in one go (a failed build is removed), so commits
-	// skip fsync; Close syncs the file once.
-	book, err := ledger.Open(path, ledger.Options{Actor: "demo", NoSync: true, Now: func() time.Time { return first }})
+	// skip fsync and the freelist (see ledger.Options.NoFreelistSync: it is
+	// what keeps invoicing fast on a multi-GB book); Close syncs the file
+	// and writes the freelist once. The book stays open for the whole build
+	// and the demo moves its clock.
+	var clock atomic.Int64 // Unix nanoseconds
+	clock.Store(first.UnixNano())
+	book, err := ledger.Open(path, ledger.Options{Actor: "demo", NoSync: true, NoFreelistSync: true,
+		Now: func() time.Time { return time.Unix(0, clock.Load()).UTC() }})
 	if err != nil {
 		return err
 	}
+	if err := build(ctx, book, &clock, rng, o, first, thisMonth, progress); err != nil {
+		book.Close()
+		return err
+	}
+	return book.Close()
+}
+
+func build(ctx context.Context, book *ledger.Book, clock *atomic.Int64, rng *rand.Rand, o Options, first, thisMonth time.Time, progress func(string, int, int)) error {
 	for _, m := range []ledger.Metric{
 		{Code: "invoices_issued", DisplayName: "Invoices issued", Unit: "invoice", Aggregation: ledger.AggSum},
 		{Code: "api_calls", DisplayName: "API calls", Unit: "call", Aggregation: ledger.AggSum},
 	} {
 		if err := book.AddMetric(m); err != nil {
-			book.Close()
 			return err
 		}
 	}
@@ -78,20 +92,14 @@ func Build(ctx context.Context, path string, o Options) error {
 		c := newCustomer(rng, i, first)
 		customers[i] = c
 		if err := book.AddCustomer(c.record); err != nil {
-			book.Close()
 			return err
 		}
 		if _, err := book.SaveSchedule(c.record.ID+"-contract", c.record.ID, ledger.ScheduleActive, ledger.LateAdjust, c.schedule); err != nil {
-			book.Close()
 			return fmt.Errorf("customer %s: %w", c.record.ID, err)
 		}
 		progress("customers", i+1, len(customers))
 	}
 	if err := ingestUsage(ctx, book, rng, customers, first, thisMonth, o.EventsPerDay, progress); err != nil {
-		book.Close()
-		return err
-	}
-	if err := book.Close(); err != nil {
 		return err
 	}
 	// Invoice month by month, each with the clock at its own month's start,
@@ -102,23 +110,14 @@ func Build(ctx context.Context, path string, o Options) error {
 			return err
 		}
 		label := m.Format("2006-01")
-		at := m.Add(9 * time.Hour)
-		b, err := ledger.Open(path, ledger.Options{Actor: "demo", NoSync: true, Now: func() time.Time { return at }})
-		if err != nil {
-			return err
-		}
-		if _, err := b.Recalc(ctx, label, nil); err != nil {
-			b.Close()
+		clock.Store(m.Add(9 * time.Hour).UnixNano())
+		if _, err := book.Recalc(ctx, label, nil); err != nil {
 			return err
 		}
 		if m.Before(thisMonth.AddDate(0, -1, 0)) { // all but last month: issued and sent
-			if err := issueAndSend(b, label); err != nil {
-				b.Close()
+			if err := issueAndSend(book, label); err != nil {
 				return err
 			}
-		}
-		if err := b.Close(); err != nil {
-			return err
 		}
 		progress("invoices", int(m.Sub(first)/(24*time.Hour)), int(thisMonth.Sub(first)/(24*time.Hour)))
 	}
