@@ -31,6 +31,8 @@ type Options struct {
 	Now          time.Time // "today"; the last full month is left in draft
 	// Progress, if set, is told what is being done.
 	Progress func(step string, done, total int)
+	// eventsPerCommit overrides the package's eventsPerCommit (tests).
+	eventsPerCommit int
 }
 
 // Build creates the demo book at path, which must not exist yet.
@@ -43,6 +45,9 @@ func Build(ctx context.Context, path string, o Options) error {
 	}
 	if o.EventsPerDay <= 0 {
 		o.EventsPerDay = 1
+	}
+	if o.eventsPerCommit <= 0 {
+		o.eventsPerCommit = eventsPerCommit
 	}
 	if o.EventsPerDay > 3600 { // a second apart from 17:59 at the latest: still the same day
 		return fmt.Errorf("demo: at most 3600 events per customer, metric and day (asked %d)", o.EventsPerDay)
@@ -99,7 +104,7 @@ func build(ctx context.Context, book *ledger.Book, clock *atomic.Int64, rng *ran
 		}
 		progress("customers", i+1, len(customers))
 	}
-	if err := ingestUsage(ctx, book, rng, customers, first, thisMonth, o.EventsPerDay, progress); err != nil {
+	if err := ingestUsage(ctx, book, rng, customers, first, thisMonth, o.EventsPerDay, o.eventsPerCommit, progress); err != nil {
 		return err
 	}
 	// Invoice month by month, each with the clock at its own month's start,
@@ -242,7 +247,7 @@ func newCustomer(rng *rand.Rand, i int, first time.Time) customer {
 
 // ingestUsage sends a day's usage per customer and metric, through the
 // real ingestion path, plus some events under aliases nobody mapped yet.
-func ingestUsage(ctx context.Context, book *ledger.Book, rng *rand.Rand, customers []customer, first, thisMonth time.Time, perDay int, progress func(string, int, int)) error {
+func ingestUsage(ctx context.Context, book *ledger.Book, rng *rand.Rand, customers []customer, first, thisMonth time.Time, perDay, perCommit int, progress func(string, int, int)) error {
 	days := int(thisMonth.Sub(first).Hours() / 24)
 	var batch []ledger.Event
 	flush := func() error {
@@ -276,7 +281,7 @@ func ingestUsage(ctx context.Context, book *ledger.Book, rng *rand.Rand, custome
 					Timestamp: day.Add(12 * time.Hour), Value: decimal.NewFromInt(int64(50 + rng.IntN(500)))})
 			}
 		}
-		if len(batch) >= eventsPerCommit {
+		if len(batch) >= perCommit {
 			if err := flush(); err != nil {
 				return err
 			}
