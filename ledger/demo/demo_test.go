@@ -112,3 +112,45 @@ func TestEventsPerDayKeepTheFigures(t *testing.T) {
 		t.Error("3601 events a day spill into the next day: want an error")
 	}
 }
+
+// How many events go in one transaction changes how fast the demo builds,
+// never the book: flushing every day's usage gives the invoices of one
+// transaction for all of it.
+func TestTransactionSizeKeepsTheBook(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	build := func(perCommit int) *ledger.Book {
+		path := filepath.Join(t.TempDir(), "demo.db")
+		if err := Build(context.Background(), path, Options{Customers: 6, Months: 3, Seed: 9, Now: now, EventsPerDay: 2, eventsPerCommit: perCommit}); err != nil {
+			t.Fatal(err)
+		}
+		b, err := ledger.Open(path, ledger.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		if breaches, err := b.Check(context.Background(), nil); err != nil || len(breaches) > 0 {
+			t.Fatalf("check (%d per commit): %v %v", perCommit, breaches, err)
+		}
+		return b
+	}
+	daily, whole := build(1), build(1_000_000) // a transaction a day; one for all
+	for _, label := range []string{"2026-09", "2026-10", "2026-11"} {
+		a, _ := daily.InvoicesFor(label)
+		b, _ := whole.InvoicesFor(label)
+		if len(a) == 0 || len(a) != len(b) {
+			t.Fatalf("%s: %d and %d invoices", label, len(a), len(b))
+		}
+		for i := range a {
+			if a[i].ID != b[i].ID || a[i].Status != b[i].Status || a[i].Number != b[i].Number || !a[i].Total.Equal(b[i].Total) {
+				t.Errorf("%s: %s %s %s %s vs %s %s %s %s", label, a[i].ID, a[i].Status, a[i].Number, a[i].Total, b[i].ID, b[i].Status, b[i].Number, b[i].Total)
+			}
+		}
+	}
+	for _, id := range []string{"c0005-api-20260915-1", "c0000-inv-20260801-0"} {
+		a, errA := daily.Event(id)
+		b, errB := whole.Event(id)
+		if errA != nil || errB != nil || a.CustomerID != b.CustomerID || a.Day != b.Day || !a.Value.Equal(b.Value) {
+			t.Errorf("event %s: %+v %v vs %+v %v", id, a, errA, b, errB)
+		}
+	}
+}
