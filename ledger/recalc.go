@@ -155,6 +155,9 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, f
 		if failed == nil {
 			results = append(results, part...)
 		}
+		for _, i := range batch {
+			priced[i] = recalcJob{} // done with: let the collector have it
+		}
 		batch = batch[:0]
 	}
 	const storeBatch = 256
@@ -176,6 +179,7 @@ func (b *Book) recalc(ctx context.Context, label string, only map[string]bool, f
 				if r.ID != "" {
 					results = append(results, r)
 				}
+				*j = recalcJob{} // done with: let the collector have it
 				continue
 			}
 			if batch = append(batch, w); len(batch) == storeBatch {
@@ -215,7 +219,7 @@ func sortResults(results []RecalcResult) []RecalcResult {
 
 // planRecalc reads what recalc needs for period label, in one read
 // transaction: one job per schedule (of only, if not nil) with its newest
-// version as stored, and what the change marks let it skip. Decoding the
+// version's number, and what the change marks let it skip. Decoding the
 // schedules and reading their customers is left to load, on the pricing
 // goroutines: on a book of 5,000 schedules the decoding alone is a large
 // part of a recalculation.
@@ -254,7 +258,7 @@ func (b *Book) planRecalc(label string, only map[string]bool, force bool) ([]rec
 			if s := current[id]; s != nil && s.ScheduleVersion == version {
 				j.current = s
 			} else {
-				j.raw = bytes.Clone(v) // v lives only as long as tx
+				j.decode = true
 				if q := lateQuiet[id]; q != nil && q.ScheduleVersion == version {
 					j.lateKnownQuiet = &q.LateThrough
 				}
@@ -267,9 +271,9 @@ func (b *Book) planRecalc(label string, only map[string]bool, force bool) ([]rec
 }
 
 type recalcJob struct {
-	// raw is the schedule's newest version as stored, until load decodes
-	// it into schedule (which until then holds only its id and version).
-	raw      []byte
+	// decode: load reads and decodes the schedule's version; until then
+	// schedule holds only its id and version.
+	decode   bool
 	schedule ScheduleRecord
 	customer Customer
 	metrics  []Metric // the book's, shared by every job: read-only
@@ -303,19 +307,20 @@ type recalcJob struct {
 // counter — before any usage is read — and, unless force, whether the
 // period's draft is known current.
 func (j *recalcJob) load(b *Book, label string, force bool) error {
-	if j.raw == nil {
+	if !j.decode {
 		return nil // known current: nothing to price
 	}
-	var rec ScheduleRecord
-	if err := json.Unmarshal(j.raw, &rec); err != nil {
-		return fmt.Errorf("schedule %s v%d: %w", j.schedule.ID, j.schedule.Version, err)
-	}
-	j.raw, j.schedule = nil, rec
-	if rec.Status != ScheduleActive {
-		j.skip = true
-		return nil
-	}
 	return b.view(func(tx *bolt.Tx) error {
+		id, version := j.schedule.ID, j.schedule.Version
+		var rec ScheduleRecord
+		if err := json.Unmarshal(tx.Bucket(bucketSchedules).Get(scheduleKey(id, version)), &rec); err != nil {
+			return fmt.Errorf("schedule %s v%d: %w", id, version, err)
+		}
+		j.decode, j.schedule = false, rec
+		if rec.Status != ScheduleActive {
+			j.skip = true
+			return nil
+		}
 		var err error
 		if j.customer, err = getCustomer(tx, rec.CustomerID); err != nil {
 			return err
