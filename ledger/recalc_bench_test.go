@@ -288,8 +288,9 @@ func issueAll(b *testing.B, book *Book, label string) {
 
 // BenchmarkRecalcBookFile recalculates period $MONTHEND_BENCH_PERIOD
 // (default: every period holding drafts) of the book at
-// $MONTHEND_BENCH_BOOK — a big demo book, say — without and with Force. It
-// writes only draft summaries; skipped when the variable is unset.
+// $MONTHEND_BENCH_BOOK — a big demo book, say — without and with Force,
+// and lists that period's invoices with month-over-month data. It writes
+// only draft summaries; skipped when the variable is unset.
 func BenchmarkRecalcBookFile(b *testing.B) {
 	path := os.Getenv("MONTHEND_BENCH_BOOK")
 	if path == "" {
@@ -307,6 +308,15 @@ func BenchmarkRecalcBookFile(b *testing.B) {
 		}
 	}
 	ctx := context.Background()
+	// What `monthend invoices list --view` reads, for the first period.
+	b.Run("list-view", func(b *testing.B) {
+		v := View{Name: "bench", Period: periods[0], Sort: "customer"}
+		for b.Loop() {
+			if _, _, err := book.ViewSummaryRows(v, DefaultThresholds); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, force := range []bool{false, true} {
 		b.Run(fmt.Sprintf("force=%v", force), func(b *testing.B) {
 			for b.Loop() {
