@@ -532,16 +532,10 @@ func (m *Model) confirmIssue() tea.Cmd {
 			ids = append(ids, r.ID)
 		}
 	}
-	var skipped []string
-	if stale > 0 {
-		skipped = append(skipped, fmt.Sprintf("%d stale — recalculate first (r)", stale))
-	}
-	if notDraft > 0 {
-		skipped = append(skipped, fmt.Sprintf("%d already issued", notDraft))
-	}
-	if missing > 0 {
-		skipped = append(skipped, fmt.Sprintf("%d missing (no invoice to issue)", missing))
-	}
+	skipped := skipReasons(
+		skip{stale, "stale — recalculate first (r)"},
+		skip{notDraft, "already issued"},
+		skip{missing, "missing (no invoice to issue)"})
 	if len(ids) == 0 {
 		return setStatus("nothing to issue: "+orNone(skipped), ToneWarn)
 	}
@@ -596,19 +590,11 @@ func (m *Model) confirmSend() tea.Cmd {
 			other++
 		}
 	}
-	var skipped []string
-	if drafts > 0 {
-		skipped = append(skipped, fmt.Sprintf("%d draft%s — issue first (i)", drafts, pluralS(drafts)))
-	}
-	if sent > 0 {
-		skipped = append(skipped, fmt.Sprintf("%d already sent", sent))
-	}
-	if queued > 0 {
-		skipped = append(skipped, fmt.Sprintf("%d already in the outbox (3 Outbox)", queued))
-	}
-	if other > 0 {
-		skipped = append(skipped, fmt.Sprintf("%d void or missing", other))
-	}
+	skipped := skipReasons(
+		skip{drafts, "draft" + pluralS(drafts) + " — issue first (i)"},
+		skip{sent, "already sent"},
+		skip{queued, "already in the outbox (3 Outbox)"},
+		skip{other, "void or missing"})
 	if len(ids) == 0 {
 		return setStatus("nothing to send: "+orNone(skipped), ToneWarn)
 	}
@@ -712,6 +698,23 @@ func (m *Model) confirmDeleteView() tea.Cmd {
 		},
 	}
 	return nil
+}
+
+// skip is a count of rows a bulk action leaves out, and why.
+type skip struct {
+	n    int
+	text string
+}
+
+// skipReasons words the non-zero skips for a bulk action's dialog.
+func skipReasons(skips ...skip) []string {
+	var out []string
+	for _, s := range skips {
+		if s.n > 0 {
+			out = append(out, fmt.Sprintf("%d %s", s.n, s.text))
+		}
+	}
+	return out
 }
 
 func orNone(parts []string) string {
