@@ -79,10 +79,11 @@ func (b *Book) SummaryRows(label string, th Thresholds) ([]InvoiceRow, error) {
 // since it was last found current (changes.go).
 func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]InvoiceRow, error) {
 	var rows []InvoiceRow
-	var suspect []int             // rows whose drafts may be stale
-	full := map[int]Invoice{}     // whole invoices of suspect rows, when !detail
-	seen := map[string]bool{}     // schedules with an invoice in label
-	var prevRows []invoiceSummary // the previous calendar month's
+	var suspect []int          // rows whose drafts may be stale
+	full := map[int]Invoice{}  // whole invoices of suspect rows, when !detail
+	seen := map[string]bool{}  // schedules with an invoice in label
+	var prevRows []prevInvoice // the previous calendar month's
+	var gone []invoiceSummary  // of those, the ones missing in label
 	cs := currencies{}
 	from, _, err := Month(label)
 	if err != nil {
@@ -93,20 +94,23 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 		// The previous calendar month's invoices: most schedules' previous
 		// periods, and the rows of those missing now.
 		if err := forPeriod(tx, prevLabel, func(s *invoiceSummary) error {
-			prevRows = append(prevRows, *s)
+			prevRows = append(prevRows, prevInvoice{
+				PreviousInvoice: PreviousInvoice{ID: s.ID, Number: s.Number, Status: s.Status, Total: s.Total},
+				scheduleID:      s.ScheduleID, index: s.Period.Index,
+			})
 			return nil
 		}); err != nil {
 			return err
 		}
-		prevOf := make(map[string]*invoiceSummary, len(prevRows))
+		prevOf := make(map[string]*prevInvoice, len(prevRows))
 		for i := range prevRows {
-			prevOf[prevRows[i].ScheduleID] = &prevRows[i]
+			prevOf[prevRows[i].scheduleID] = &prevRows[i]
 		}
 		// Most schedules bill every month: last month's count is a good
 		// first capacity, without a second scan of the period's index.
 		rows = make([]InvoiceRow, 0, len(prevRows)+len(prevRows)/8)
 		ic := tx.Bucket(bucketInvoices).Cursor()
-		return forPeriod(tx, label, func(s *invoiceSummary) error {
+		if err := forPeriod(tx, label, func(s *invoiceSummary) error {
 			seen[s.ScheduleID] = true
 			var inv Invoice
 			var err error
@@ -122,14 +126,19 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 				return err
 			}
 			row := InvoiceRow{Invoice: inv}
-			prev, found := invoiceSummary{}, false
-			if p := prevOf[s.ScheduleID]; p != nil && p.Period.Index == s.Period.Index-1 {
-				prev, found = *p, true
-			} else if prev, found, err = previousSummary(tx, ic, s); err != nil {
-				return err
+			var prev PreviousInvoice
+			found := false
+			if p := prevOf[s.ScheduleID]; p != nil && p.index == s.Period.Index-1 {
+				prev, found = p.PreviousInvoice, true
+			} else {
+				var ps invoiceSummary
+				if ps, found, err = previousSummary(tx, ic, s); err != nil {
+					return err
+				}
+				prev = PreviousInvoice{ID: ps.ID, Number: ps.Number, Status: ps.Status, Total: ps.Total}
 			}
 			if found {
-				row.Previous = &PreviousInvoice{ID: prev.ID, Number: prev.Number, Status: prev.Status, Total: prev.Total}
+				row.Previous = &prev
 				c := pricing.NewChange(prev.Total, s.Total)
 				row.Change = &c
 				if detail {
@@ -163,7 +172,22 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 			}
 			rows = append(rows, row)
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
+		for _, p := range prevRows {
+			if !seen[p.scheduleID] && p.Status != InvoiceVoid {
+				s, found, err := getSummary(tx, p.ID)
+				if err == nil && !found {
+					err = fmt.Errorf("invoice %s has no summary (monthend check)", p.ID)
+				}
+				if err != nil {
+					return err
+				}
+				gone = append(gone, s)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -183,17 +207,20 @@ func (b *Book) monthOverMonth(label string, th Thresholds, detail bool) ([]Invoi
 			rows[i].Flags = append(rows[i].Flags, FlagStale)
 		}
 	}
-	var gone []invoiceSummary
-	for _, p := range prevRows {
-		if !seen[p.ScheduleID] && p.Status != InvoiceVoid {
-			gone = append(gone, p)
-		}
-	}
 	missing, err := b.missingSchedules(label, gone, cs)
 	if err != nil {
 		return nil, err
 	}
 	return append(rows, missing...), nil
+}
+
+// prevInvoice is what monthOverMonth keeps of each of the previous
+// calendar month's invoices: a fifth of a summary, for a period's worth of
+// them (the few missing now are read again whole).
+type prevInvoice struct {
+	PreviousInvoice
+	scheduleID string
+	index      int // the period's
 }
 
 // forPeriod calls fn with the summary of every invoice of period label, by

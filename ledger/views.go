@@ -217,48 +217,68 @@ func (b *Book) viewRows(v View, th Thresholds, rowsOf func(string, Thresholds) (
 	if err != nil {
 		return nil, label, err
 	}
-	// Sort pointers, not the rows: a row is several hundred bytes.
-	var sel []*InvoiceRow
+	// Keep the selected rows in place, then sort them without swapping:
+	// a row is several hundred bytes, and listing a 5,000-invoice month
+	// costs page faults more than work (docs/performance.md).
+	n := 0
 	for i := range rows {
 		if v.matches(&rows[i]) {
-			sel = append(sel, &rows[i])
+			if i != n {
+				rows[n] = rows[i]
+			}
+			n++
 		}
 	}
-	v.sortPtrs(sel)
-	out := make([]InvoiceRow, len(sel))
-	for i, r := range sel {
-		out[i] = *r
-	}
-	return out, label, nil
+	clear(rows[n:]) // let go of what the rows not selected point to
+	rows = rows[:n]
+	v.SortRows(rows)
+	return rows, label, nil
 }
 
 // Match reports whether the view selects row r (the view's filters, not
 // its period: rows come from one period already).
 func (v View) Match(r *InvoiceRow) bool { return v.matches(r) }
 
-// SortRows sorts rows in the view's order, stably.
+// SortRows sorts rows in the view's order, stably. It sorts indices and
+// then moves each row once, along the permutation's cycles, instead of
+// swapping rows of several hundred bytes as a sort would.
 func (v View) SortRows(rows []InvoiceRow) {
-	ptrs := make([]*InvoiceRow, len(rows))
-	for i := range rows {
-		ptrs[i] = &rows[i]
-	}
-	v.sortPtrs(ptrs)
-	sorted := make([]InvoiceRow, len(rows))
-	for i, r := range ptrs {
-		sorted[i] = *r
-	}
-	copy(rows, sorted)
-}
-
-func (v View) sortPtrs(rows []*InvoiceRow) {
 	key, desc, _ := sortKey(v.Sort)
-	slices.SortStableFunc(rows, func(x, y *InvoiceRow) int {
-		c := compareRows(x, y, key)
+	order := make([]int32, len(rows))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(x, y int32) int {
+		c := compareRows(&rows[x], &rows[y], key)
 		if desc {
 			return -c
 		}
 		return c
 	})
+	permute(rows, order)
+}
+
+// permute rearranges rows so that the row at order[i] ends at i, moving
+// each row once. order must be a permutation of the indices of rows; it is
+// consumed (every entry ends as its own index).
+func permute(rows []InvoiceRow, order []int32) {
+	for i := range order {
+		if int(order[i]) == i {
+			continue
+		}
+		tmp := rows[i]
+		j := i
+		for {
+			k := int(order[j])
+			order[j] = int32(j)
+			if k == i {
+				rows[j] = tmp
+				break
+			}
+			rows[j] = rows[k]
+			j = k
+		}
+	}
 }
 
 func (v View) matches(r *InvoiceRow) bool {

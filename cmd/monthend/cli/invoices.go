@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os/signal"
@@ -253,11 +252,8 @@ for the period before: previous total, Δ, Δ% and flags —
 				fmt.Fprintf(a.stdout, "no invoices for %s: monthend recalc --period %s creates the drafts\n", period, period)
 				return nil
 			}
-			// tabwriter writes cell by cell: buffer, or thousands of rows
-			// cost tens of thousands of write calls.
-			out := bufio.NewWriterSize(a.stdout, 64<<10)
-			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tCUSTOMER\tSTATUS\tNUMBER\tTOTAL\tPREVIOUS\tΔ\tΔ%\tFLAGS")
+			tbl := newTable(9, len(rows)+1, 100)
+			tbl.row("ID", "CUSTOMER", "STATUS", "NUMBER", "TOTAL", "PREVIOUS", "Δ", "Δ%", "FLAGS")
 			for _, r := range rows {
 				minor := r.Currency.MinorUnits()
 				id, status, total := r.ID, string(r.Status), ""
@@ -276,13 +272,9 @@ for the period before: previous total, Δ, Δ% and flags —
 						pct = r.Change.Percent.StringFixed(1)
 					}
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", id, r.CustomerID, status, r.Number,
-					total, prev, delta, pct, strings.Join(r.Flags, ","))
+				tbl.row(id, r.CustomerID, status, r.Number, total, prev, delta, pct, strings.Join(r.Flags, ","))
 			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			return out.Flush()
+			return tbl.writeTo(a.stdout)
 		},
 	}
 	cmd.Flags().StringVar(&period, "period", "", "the billing period, YYYY-MM")
