@@ -76,22 +76,71 @@ func (b *Book) Staleness(inv Invoice) ([]string, error) {
 	return reasons, nil
 }
 
-// Issue finalizes draft invoices, each in its own transaction: it gets the
-// next number of the gapless sequence INV-YYYY-NNNNNN (the year it is
-// issued), today's date in the customer's zone, a due date from the
-// customer's payment terms, and never changes again. Usage before the
-// invoice's period is from then on late. A stale draft is refused with the
-// reasons. Issuing an issued invoice again does nothing, so a bulk issue
-// that stopped half-way can simply be run again.
+// issueBatch is how many invoices Issue finalizes per write transaction.
+// Every commit syncs the file and writes bbolt's whole freelist (~10 ms on
+// a 20M-event book), so a commit per invoice made issuing a month's 3,536
+// drafts take 80 s. Batching keeps each invoice whole: a batch commits or
+// rolls back as one.
+var issueBatch = 64 // a variable for tests
+
+// Issue finalizes draft invoices: each gets the next number of the gapless
+// sequence INV-YYYY-NNNNNN (the year it is issued), today's date in the
+// customer's zone, a due date from the customer's payment terms, and never
+// changes again. Usage before the invoice's period is from then on late. A
+// stale draft is refused with the reasons. Issuing an issued invoice again
+// does nothing, so a bulk issue that stopped half-way can simply be run
+// again.
+//
+// Invoices are issued in batches of up to issueBatch per transaction, each
+// batch whole or untouched. If a batch fails, Issue goes through it again
+// one invoice at a time, so the invoices before the failing one are issued
+// and the error names it — what issuing one by one would have done.
 func (b *Book) Issue(ids []string) ([]IssueResult, error) {
 	if b.readOnly {
 		return nil, ErrReadOnly
 	}
 	results := make([]IssueResult, 0, len(ids))
-	for _, id := range ids {
-		inv, err := b.Invoice(id)
+	for len(ids) > 0 {
+		n, res, err := b.issueSome(ids, issueBatch)
+		if err != nil && n > 1 {
+			for range n {
+				_, res, err := b.issueSome(ids[:1], 1)
+				results = append(results, res...)
+				if err != nil {
+					return results, err
+				}
+				ids = ids[1:]
+			}
+			continue
+		}
+		results = append(results, res...)
 		if err != nil {
 			return results, err
+		}
+		ids = ids[n:]
+	}
+	return results, nil
+}
+
+// issueSome issues the first n ≤ max of ids in one transaction and returns
+// n. A batch takes one invoice per customer: issuing one moves what is late
+// for the customer's other drafts, so the next is checked for staleness
+// after this batch commits, as it would be one by one.
+func (b *Book) issueSome(ids []string, max int) (int, []IssueResult, error) {
+	var results []IssueResult
+	var drafts []Invoice // to issue; results[i] is drafts[j]'s when results[i].ID == drafts[j].ID
+	customers := map[string]bool{}
+	n := 0
+	for ; n < len(ids) && n < max; n++ {
+		inv, err := b.Invoice(ids[n])
+		if err == nil && inv.Status == InvoiceDraft && customers[inv.CustomerID] {
+			break
+		}
+		if err != nil && n > 0 {
+			break // issue what is ready; the next batch starts with this error
+		}
+		if err != nil {
+			return n, results, err
 		}
 		r := IssueResult{ID: inv.ID, Number: inv.Number}
 		if inv.Status != InvoiceDraft {
@@ -99,65 +148,108 @@ func (b *Book) Issue(ids []string) ([]IssueResult, error) {
 			results = append(results, r)
 			continue
 		}
-		stale, err := b.Staleness(inv)
+		stale, err := b.staleBeforeIssue(inv)
+		if err != nil && n > 0 {
+			break
+		}
 		if err != nil {
-			return results, err
+			return n, results, err
 		}
 		if len(stale) > 0 {
 			r.Reason = fmt.Sprintf("%v: %s; run monthend recalc first", ErrStale, strings.Join(stale, "; "))
 			results = append(results, r)
 			continue
 		}
-		err = b.update(func(tx *bolt.Tx) error {
-			cur, found, err := getInvoice(tx, inv.ID)
-			if err != nil || !found || cur.Status != InvoiceDraft || cur.CalculatedAt != inv.CalculatedAt {
-				if err == nil {
-					err = fmt.Errorf("invoice %s changed while being issued; run the command again", inv.ID)
-				}
-				return err
-			}
-			c, err := getCustomer(tx, cur.CustomerID)
-			if err != nil {
-				return err
-			}
-			loc, err := c.Location()
-			if err != nil {
-				return err
-			}
-			today := pricing.DateOf(b.now(), loc)
-			number, err := nextInvoiceNumber(tx, today.Year())
-			if err != nil {
-				return err
-			}
-			cur.Status, cur.Number, cur.IssueDate = InvoiceIssued, number, today
-			cur.DueDate = today.AddDays(c.PaymentTermsDays)
-			if err := putInvoice(tx, &cur, freshness{}); err != nil {
-				return err
-			}
-			// What is late for the customer's other drafts changed.
-			if err := markChanged(tx, cur.CustomerID, 0); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketInvoiceNumbers).Put([]byte(number), []byte(cur.ID)); err != nil {
-				return err
-			}
-			// Usage up to the day before this invoice's period was billed.
-			if through := cur.Period.Start.AddDays(-1); through.After(c.IssuedThrough) {
-				c.IssuedThrough = through
-				if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
-					return err
-				}
-			}
-			r.Number, r.Issued = number, true
-			return b.audit(tx, "invoice.issue", "invoice "+cur.ID, "draft", "issued "+number+" "+cur.Total.StringFixed(cur.Currency.MinorUnits())+" "+cur.Currency.Code())
-		})
-		if err != nil {
-			return results, fmt.Errorf("issue %s: %w", inv.ID, err)
-		}
-		b.custCache.Clear() // ingestion caches IssuedThrough
+		customers[inv.CustomerID] = true
+		drafts = append(drafts, inv)
 		results = append(results, r)
 	}
-	return results, nil
+	if len(drafts) == 0 {
+		return n, results, nil
+	}
+	issued := map[string]string{} // invoice id → number, once committed
+	err := b.update(func(tx *bolt.Tx) error {
+		clear(issued)
+		for i := range drafts {
+			number, err := b.issueInTx(tx, &drafts[i])
+			if err != nil {
+				return fmt.Errorf("issue %s: %w", drafts[i].ID, err)
+			}
+			issued[drafts[i].ID] = number
+		}
+		return nil
+	})
+	b.custCache.Clear() // ingestion caches IssuedThrough
+	if err != nil {
+		return n, nil, err
+	}
+	for i := range results {
+		if number, ok := issued[results[i].ID]; ok {
+			results[i].Number, results[i].Issued = number, true
+		}
+	}
+	return n, results, nil
+}
+
+// staleBeforeIssue is Staleness, skipped for a draft known current: found
+// current and nothing it read changed since (knownCurrent, the rule the
+// listing's stale flag uses).
+func (b *Book) staleBeforeIssue(inv Invoice) ([]string, error) {
+	current := false
+	err := b.view(func(tx *bolt.Tx) error {
+		s, found, err := getSummary(tx, inv.ID)
+		current = err == nil && found && s.CalculatedAt.Equal(inv.CalculatedAt) && knownCurrent(tx, &s)
+		return err
+	})
+	if err != nil || current {
+		return nil, err
+	}
+	return b.Staleness(inv)
+}
+
+// issueInTx issues draft inv in tx and returns its number; inv must be as
+// stored (same CalculatedAt), or another process changed it meanwhile.
+func (b *Book) issueInTx(tx *bolt.Tx, inv *Invoice) (string, error) {
+	cur, found, err := getInvoice(tx, inv.ID)
+	if err != nil || !found || cur.Status != InvoiceDraft || cur.CalculatedAt != inv.CalculatedAt {
+		if err == nil {
+			err = fmt.Errorf("invoice %s changed while being issued; run the command again", inv.ID)
+		}
+		return "", err
+	}
+	c, err := getCustomer(tx, cur.CustomerID)
+	if err != nil {
+		return "", err
+	}
+	loc, err := c.Location()
+	if err != nil {
+		return "", err
+	}
+	today := pricing.DateOf(b.now(), loc)
+	number, err := nextInvoiceNumber(tx, today.Year())
+	if err != nil {
+		return "", err
+	}
+	cur.Status, cur.Number, cur.IssueDate = InvoiceIssued, number, today
+	cur.DueDate = today.AddDays(c.PaymentTermsDays)
+	if err := putInvoice(tx, &cur, freshness{}); err != nil {
+		return "", err
+	}
+	// What is late for the customer's other drafts changed.
+	if err := markChanged(tx, cur.CustomerID, 0); err != nil {
+		return "", err
+	}
+	if err := tx.Bucket(bucketInvoiceNumbers).Put([]byte(number), []byte(cur.ID)); err != nil {
+		return "", err
+	}
+	// Usage up to the day before this invoice's period was billed.
+	if through := cur.Period.Start.AddDays(-1); through.After(c.IssuedThrough) {
+		c.IssuedThrough = through
+		if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
+			return "", err
+		}
+	}
+	return number, b.audit(tx, "invoice.issue", "invoice "+cur.ID, "draft", "issued "+number+" "+cur.Total.StringFixed(cur.Currency.MinorUnits())+" "+cur.Currency.Code())
 }
 
 // nextInvoiceNumber takes the next number of year's sequence. It runs in

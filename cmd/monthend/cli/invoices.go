@@ -369,9 +369,9 @@ the customer's payment terms, and never changes again (corrections are credit
 notes). A draft whose inputs changed since it was calculated (stale) is
 refused with the reason, unless --recalc recalculates the period first.
 
-Each invoice is issued in its own transaction: if the command stops half-way,
-every invoice is either issued or untouched, and running it again finishes
-the rest. Give invoice ids or numbers, --period for every draft of a
+Invoices are issued up to 64 per transaction, each one whole: if the command
+stops half-way, every invoice is either issued or untouched, and running it
+again finishes the rest. Give invoice ids or numbers, --period for every draft of a
 period, or --view for the drafts a saved view shows.`,
 		Example: `  monthend issue acme-2026:2026-03
   monthend issue --period 2026-03
