@@ -81,8 +81,8 @@ func TestSchema7BookMigratesAndKeepsCounting(t *testing.T) {
 	}
 	defer b.Close()
 	b.view(func(tx *bolt.Tx) error {
-		if v := readVersion(tx); v != 8 {
-			t.Errorf("schema %d after open, want 8", v)
+		if v := readVersion(tx); v != schemaVersion {
+			t.Errorf("schema %d after open, want %d", v, schemaVersion)
 		}
 		if n := tx.Bucket(bucketEvents).Stats().KeyN; n != len(old) {
 			t.Errorf("%d keys in events, want the %d schema-7 keys untouched", n, len(old))

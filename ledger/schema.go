@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -68,7 +69,7 @@ var (
 
 // schemaVersion is the version this code writes. Each migration moves a book
 // from version i to i+1 and runs in its own transaction at Open.
-const schemaVersion = 8
+const schemaVersion = 9
 
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the first layout.
@@ -156,6 +157,47 @@ var migrations = []func(tx *bolt.Tx) error{
 	// version still moves so that an older monthend, which would misread a
 	// block, refuses the book (ErrNewerSchema).
 	func(tx *bolt.Tx) error { return nil },
+	// 8 → 9: the period index rewritten with full pages, in key order
+	// (compactPeriodIndex).
+	compactPeriodIndex,
+}
+
+// periodIndexFill is how full the period index's pages are kept when they
+// split. Its keys mostly arrive in order (a new period's drafts sort after
+// every older period's), and bbolt's default of one half left a month's
+// summaries on twice the pages a listing must read; 0.9 leaves room for a
+// draft's summary to grow when it is issued.
+const periodIndexFill = 0.9
+
+// compactPeriodIndex rewrites the period index in key order on full pages.
+// A listing of a period reads its summaries in one scan, and on a big book
+// each page is a page fault of its own (~15 µs on the project's VM): on the
+// 20M-event demo book the rewrite halved the pages (4,286 → 2,107) and took
+// a listing of 3,536 invoices from ~108 to ~78 ms (docs/performance.md). It
+// holds the index in memory for the rewrite: ~10 MB for 55,000 invoices.
+func compactPeriodIndex(tx *bolt.Tx) error {
+	var keys, values [][]byte
+	err := tx.Bucket(bucketInvoicePeriods).ForEach(func(k, v []byte) error {
+		keys, values = append(keys, bytes.Clone(k)), append(values, bytes.Clone(v))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteBucket(bucketInvoicePeriods); err != nil {
+		return err
+	}
+	bk, err := tx.CreateBucket(bucketInvoicePeriods)
+	if err != nil {
+		return err
+	}
+	bk.FillPercent = periodIndexFill
+	for i := range keys {
+		if err := bk.Put(keys[i], values[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func readVersion(tx *bolt.Tx) uint32 {

@@ -232,7 +232,9 @@ func getSummary(tx *bolt.Tx, id string) (invoiceSummary, bool, error) {
 }
 
 func putSummary(tx *bolt.Tx, s *invoiceSummary) error {
-	return tx.Bucket(bucketInvoicePeriods).Put(periodIndexKey(s.Period.Label, s.ID), encodeSummary(nil, s))
+	bk := tx.Bucket(bucketInvoicePeriods)
+	bk.FillPercent = periodIndexFill
+	return bk.Put(periodIndexKey(s.Period.Label, s.ID), encodeSummary(nil, s))
 }
 
 // currencies caches parsed currency codes for summaries: ParseCurrency
