@@ -47,7 +47,7 @@ func TestPropIDIndexEqualsTheModel(t *testing.T) {
 					return err
 				}
 				x := newIDIndex(bk)
-				for k := rapid.IntRange(0, 12).Draw(rt, "adds"); k > 0; k-- {
+				for k := rapid.IntRange(0, 40).Draw(rt, "adds"); k > 0; k-- { // in random order: past maxIDSegments
 					h := uint64(rapid.IntRange(0, 20).Draw(rt, "h")) << 59 // spread over the whole range
 					seq++
 					x.add(h, seq)
