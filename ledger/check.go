@@ -401,15 +401,19 @@ func checkIDRuns(bk *bolt.Bucket, idOf map[uint64]uint64, breach func(string, ..
 // no event's twice, its header's count, bounds and fences, and its bloom
 // filter equal to one built from the entries.
 func checkIDRun(bk *bolt.Bucket, r *idRun, idOf, seen map[uint64]uint64, breach func(string, ...any)) {
+	// Every chunk first: their lengths prove the header's count before
+	// the filter is sized from it.
+	for ci := range r.nchunks {
+		if _, err := r.chunk(bk, ci); err != nil {
+			breach("idempotency index: %v", err)
+			return
+		}
+	}
 	bloom := make([]byte, r.nblocks*bloomBlockBytes)
 	var n uint64
 	var last idEntry
 	for ci := range r.nchunks {
-		ch, err := r.chunk(bk, ci)
-		if err != nil {
-			breach("idempotency index: %v", err)
-			return
-		}
+		ch := r.chunks[ci]
 		if len(ch) > 0 && binary.BigEndian.Uint64(ch) != binary.BigEndian.Uint64(r.fences[8*ci:]) {
 			breach("idempotency run %d: chunk %d starts at %016x, its fence says %016x", r.id, ci, binary.BigEndian.Uint64(ch), binary.BigEndian.Uint64(r.fences[8*ci:]))
 		}

@@ -91,7 +91,10 @@ func decodeIDRunHeader(id uint64, v []byte) (*idRun, error) {
 	r.min = binary.BigEndian.Uint64(p[28:])
 	r.max = binary.BigEndian.Uint64(p[36:])
 	r.fences = v[idRunHeaderFixed:]
-	if r.chunkN == 0 || r.partBlocks == 0 || r.nblocks == 0 || uint64(len(r.fences)) != 8*uint64(r.nchunks) ||
+	// Bounds a forged header cannot pass without the data to match, so
+	// Check never sizes a filter from a lie: a builder sizes its filter for
+	// at most the run's entries.
+	if r.chunkN == 0 || r.chunkN > 1<<20 || r.partBlocks == 0 || r.nblocks == 0 || r.nblocks > bloomBlocksFor(r.n) || uint64(len(r.fences)) != 8*uint64(r.nchunks) ||
 		r.n > uint64(r.nchunks)*uint64(r.chunkN) || r.n+uint64(r.chunkN) <= uint64(r.nchunks)*uint64(r.chunkN) {
 		return nil, fmt.Errorf("run %d header (%d entries in %d chunks of %d): %w", id, r.n, r.nchunks, r.chunkN, errIDRunCorrupt)
 	}

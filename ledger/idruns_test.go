@@ -313,6 +313,12 @@ func TestCheckReportsForgedIDRuns(t *testing.T) {
 		{"stray key", "belongs to no run", func(t *testing.T, bk *bolt.Bucket, runs []*idRun) error {
 			return bk.Put(idRunKey(runs[0].id, 'c', 9999), make([]byte, idEntrySize))
 		}},
+		{"header's filter size", "header", func(t *testing.T, bk *bolt.Bucket, runs []*idRun) error {
+			r := runs[0]
+			h := slices.Clone(bk.Get(idRunKey(r.id, 'a', 0)))
+			binary.BigEndian.PutUint64(h[17:], 1<<40) // blocks: Check must not allocate them
+			return bk.Put(idRunKey(r.id, 'a', 0), h)
+		}},
 		{"header count", "header says", func(t *testing.T, bk *bolt.Bucket, runs []*idRun) error {
 			r := runs[0]
 			h := slices.Clone(bk.Get(idRunKey(r.id, 'a', 0)))
