@@ -256,10 +256,6 @@ type idIndex struct {
 	segs  []int
 }
 
-// maxIDSegments bounds the segments a lookup bisects; past it the entries
-// are sorted into one.
-const maxIDSegments = 16
-
 func newIDIndex(bk *bolt.Bucket) *idIndex { return &idIndex{bk: bk} }
 
 func (x *idIndex) load() error {
@@ -302,9 +298,14 @@ func (x *idIndex) lookup(h uint64, dst []uint64) ([]uint64, error) {
 // add records a new event's entry; flush stores it.
 func (x *idIndex) add(h, seq uint64) {
 	if n := len(x.added); n == 0 || h < x.added[n-1].h {
-		if len(x.segs) == maxIDSegments {
-			slices.SortFunc(x.added, compareIDEntries)
-			x.segs = x.segs[:1]
+		// A new segment. First the last segments are sorted into one while
+		// the one before the last is at most twice its size, as the runs
+		// are merged: each segment is then more than twice the next, so
+		// there are at most log2 of the entries many, and entries added in
+		// any order cost O(log) sorts each, not a sort of all per segment.
+		for k := len(x.segs); k >= 2 && x.segs[k-1]-x.segs[k-2] <= 2*(n-x.segs[k-1]); k-- {
+			slices.SortFunc(x.added[x.segs[k-2]:], compareIDEntries)
+			x.segs = x.segs[:k-1]
 		}
 		x.segs = append(x.segs, n)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -47,7 +48,7 @@ func TestPropIDIndexEqualsTheModel(t *testing.T) {
 					return err
 				}
 				x := newIDIndex(bk)
-				for k := rapid.IntRange(0, 40).Draw(rt, "adds"); k > 0; k-- { // in random order: past maxIDSegments
+				for k := rapid.IntRange(0, 40).Draw(rt, "adds"); k > 0; k-- { // in random order: many segments
 					h := uint64(rapid.IntRange(0, 20).Draw(rt, "h")) << 59 // spread over the whole range
 					seq++
 					x.add(h, seq)
@@ -60,6 +61,9 @@ func TestPropIDIndexEqualsTheModel(t *testing.T) {
 					if !sameSeqs(got, model[h]) {
 						rt.Fatalf("before flush, hash %x: %v, want %v", h, got, model[h])
 					}
+				}
+				if len(x.segs) > 1+bitsLen(uint64(len(x.added))) {
+					rt.Fatalf("%d segments for %d entries", len(x.segs), len(x.added))
 				}
 				return x.flush()
 			})
@@ -370,4 +374,22 @@ func writeTestRun(bk *bolt.Bucket, id uint64, entries []idEntry) error {
 		}
 	}
 	return rb.finish()
+}
+
+// BenchmarkIDIndexAddUnordered adds entries in random order to one
+// transaction's index (a batch adds its entries in hash order; this is the
+// worst case of the segments' bookkeeping) and looks each up.
+func BenchmarkIDIndexAddUnordered(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for b.Loop() {
+		x := newIDIndex(nil)
+		x.runs = []*idRun{} // no stored runs: nothing to load
+		for i := range 1_000_000 {
+			h := r.Uint64()
+			x.add(h, uint64(i))
+			if got, _ := x.lookup(h, nil); len(got) == 0 {
+				b.Fatal("added entry not found")
+			}
+		}
+	}
 }
