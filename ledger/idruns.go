@@ -38,7 +38,7 @@ import (
 const (
 	idEntrySize       = 16
 	bloomBlockBytes   = 64 // one cache line per lookup
-	bloomBitsPerEntry = 10 // ~1% false positives with 7 probes in a block
+	bloomBitsPerEntry = 10 // with 7 probes in a block: 0.99% false positives (TestIDRunBloomFalsePositives)
 	bloomProbes       = 7
 	idRunHeaderFixed  = 1 + 8 + 4 + 4 + 8 + 4 + 8 + 8
 	idRunFormat       = 1

@@ -393,3 +393,59 @@ func BenchmarkIDIndexAddUnordered(b *testing.B) {
 		}
 	}
 }
+
+// TestIDRunBloomFalsePositives: a run's filter says "maybe" for few hashes
+// it does not hold (0.99% when written), and never "no" for one it holds.
+func TestIDRunBloomFalsePositives(t *testing.T) {
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "i.db"), 0o600, &bolt.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	r := rand.New(rand.NewPCG(3, 4))
+	const n = 100_000
+	held := map[uint64]bool{}
+	entries := make([]idEntry, n)
+	for i := range entries {
+		entries[i] = idEntry{r.Uint64(), uint64(i)}
+		held[entries[i].h] = true
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucket(bucketIDRuns)
+		if err != nil {
+			return err
+		}
+		if err := writeTestRun(bk, 1, entries); err != nil {
+			return err
+		}
+		runs, err := loadIDRuns(bk)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if ok, err := runs[0].mayHold(bk, e.h); !ok || err != nil {
+				t.Fatalf("filter says no to a held hash %x (%v)", e.h, err)
+			}
+		}
+		falsePos := 0
+		for range n {
+			h := r.Uint64()
+			if held[h] {
+				continue
+			}
+			if ok, err := runs[0].mayHold(bk, h); err != nil {
+				return err
+			} else if ok {
+				falsePos++
+			}
+		}
+		t.Logf("false positives: %d of %d (%.2f%%)", falsePos, n, 100*float64(falsePos)/n)
+		if falsePos > n*25/1000 {
+			t.Errorf("false positives: %d of %d, want at most 2.5%%", falsePos, n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
