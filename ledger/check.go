@@ -22,6 +22,9 @@ import (
 //     before the events' sequence; every event is attributed exactly when its alias is mapped, to
 //     that alias's customer, on its day in the customer's time zone, and is
 //     listed in the usage index or the unattributed list (and nothing else is);
+//   - every event is in the idempotency index exactly once, under its id's
+//     hash, and nothing else is; its runs are sorted, and their headers
+//     and bloom filters agree with their entries (checkIDRuns);
 //   - the rollups and distinct-value counts equal a recount of the raw events;
 //   - invoices and credit notes reconcile and are numbered without gaps
 //     (checkBilling);
@@ -88,7 +91,7 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		wantUniq := map[string]uint64{}
 		wantUsage := map[string]bool{}
 		wantUnattrib := map[string]bool{}
-		wantIDs := map[string][]byte{} // hash → SEQs, in order
+		idOf := map[uint64]uint64{} // SEQ → its id's hash, for the idempotency index
 		seenIDs := map[string]uint64{}
 		var n int
 		var key []byte
@@ -115,7 +118,7 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 			}
 			seenIDs[id] = seq
 			h := idHash(id)
-			wantIDs[string(h[:])] = binary.BigEndian.AppendUint64(wantIDs[string(h[:])], seq)
+			idOf[seq] = binary.BigEndian.Uint64(h[:])
 			m := metrics[se.Metric]
 			if m == nil {
 				breach("event %s: unknown metric %s", id, se.Metric)
@@ -182,16 +185,7 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		if progress != nil {
 			progress(n)
 		}
-		tx.Bucket(bucketIDs).ForEach(func(k, v []byte) error {
-			if !bytes.Equal(v, wantIDs[string(k)]) {
-				breach("idempotency index %x holds %x, the events say %x", k, v, wantIDs[string(k)])
-			}
-			delete(wantIDs, string(k))
-			return nil
-		})
-		for k, v := range wantIDs {
-			breach("idempotency index lacks %x → %x", k, v)
-		}
+		checkIDRuns(tx.Bucket(bucketIDRuns), idOf, breach)
 		compareKeys(tx.Bucket(bucketUsage), wantUsage, "usage index", breach)
 		compareKeys(tx.Bucket(bucketUnattrib), wantUnattrib, "unattributed list", breach)
 		tx.Bucket(bucketRollups).ForEach(func(k, v []byte) error {
@@ -363,6 +357,107 @@ func (b *Book) checkLateQuiet(inv Invoice, breach func(string, ...any)) error {
 		breach("draft %s: its summary lets recalc skip the late-usage check, but late usage moved (%d adjustments)", inv.ID, len(late.adjs))
 	}
 	return nil
+}
+
+// checkIDRuns checks the idempotency runs against idOf, every stored
+// event's SEQ → its id's hash.
+func checkIDRuns(bk *bolt.Bucket, idOf map[uint64]uint64, breach func(string, ...any)) {
+	seen := make(map[uint64]uint64, len(idOf)) // SEQ → the run that holds it
+	want := map[string]bool{}                  // the keys the headers account for
+	c := bk.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if len(k) != 9 || k[8] != 'a' {
+			if !want[string(k)] {
+				breach("idempotency index key %x belongs to no run", k)
+			}
+			delete(want, string(k))
+			continue
+		}
+		id := binary.BigEndian.Uint64(k)
+		r, err := decodeIDRunHeader(id, v)
+		if err != nil {
+			breach("idempotency index: %v", err)
+			continue
+		}
+		for i := range r.nchunks {
+			want[string(idRunKey(id, 'c', i))] = true
+		}
+		for i := range len(r.bloom) {
+			want[string(idRunKey(id, 'b', uint32(i)))] = true
+		}
+		checkIDRun(bk, r, idOf, seen, breach)
+	}
+	for k := range want {
+		breach("idempotency index lacks %x, which its run's header counts", k)
+	}
+	for seq, h := range idOf {
+		if _, ok := seen[seq]; !ok {
+			breach("idempotency index lacks event #%d (hash %016x)", seq, h)
+		}
+	}
+}
+
+// checkIDRun checks one run: its entries in order, each an event's and
+// no event's twice, its header's count, bounds and fences, and its bloom
+// filter equal to one built from the entries.
+func checkIDRun(bk *bolt.Bucket, r *idRun, idOf, seen map[uint64]uint64, breach func(string, ...any)) {
+	// Every chunk first: their lengths prove the header's count before
+	// the filter is sized from it.
+	for ci := range r.nchunks {
+		if _, err := r.chunk(bk, ci); err != nil {
+			breach("idempotency index: %v", err)
+			return
+		}
+	}
+	bloom := make([]byte, r.nblocks*bloomBlockBytes)
+	var n uint64
+	var last idEntry
+	for ci := range r.nchunks {
+		ch := r.chunks[ci]
+		if len(ch) > 0 && binary.BigEndian.Uint64(ch) != binary.BigEndian.Uint64(r.fences[8*ci:]) {
+			breach("idempotency run %d: chunk %d starts at %016x, its fence says %016x", r.id, ci, binary.BigEndian.Uint64(ch), binary.BigEndian.Uint64(r.fences[8*ci:]))
+		}
+		for ; len(ch) >= idEntrySize; ch = ch[idEntrySize:] {
+			e := idEntry{binary.BigEndian.Uint64(ch), binary.BigEndian.Uint64(ch[8:])}
+			if n == 0 && e.h != r.min {
+				breach("idempotency run %d: smallest hash %016x, header says %016x", r.id, e.h, r.min)
+			}
+			if n > 0 && compareIDEntries(e, last) <= 0 {
+				breach("idempotency run %d: entry %016x/#%d after %016x/#%d: not sorted", r.id, e.h, e.seq, last.h, last.seq)
+			}
+			n++
+			last = e
+			blk := bloomBlock(e.h, r.nblocks) * bloomBlockBytes
+			bloomSet(bloom[blk:blk+bloomBlockBytes], e.h)
+			switch h, ok := idOf[e.seq]; {
+			case !ok:
+				breach("idempotency run %d: entry %016x → #%d, which is no stored event", r.id, e.h, e.seq)
+			case h != e.h:
+				breach("idempotency run %d: event #%d filed under hash %016x, its id hashes to %016x", r.id, e.seq, e.h, h)
+			}
+			if other, dup := seen[e.seq]; dup {
+				breach("idempotency index holds event #%d twice (runs %d and %d)", e.seq, other, r.id)
+			}
+			seen[e.seq] = r.id
+		}
+	}
+	if n != r.n {
+		breach("idempotency run %d: %d entries, header says %d", r.id, n, r.n)
+	}
+	if n > 0 && last.h != r.max {
+		breach("idempotency run %d: largest hash %016x, header says %016x", r.id, last.h, r.max)
+	}
+	if r.nblocks < bloomBlocksFor(r.n)/2 {
+		breach("idempotency run %d: bloom filter of %d blocks for %d entries", r.id, r.nblocks, r.n)
+	}
+	for p := range r.bloom {
+		part := bk.Get(idRunKey(r.id, 'b', uint32(p)))
+		from := uint64(p) * uint64(r.partBlocks) * bloomBlockBytes
+		to := min(from+uint64(r.partBlocks)*bloomBlockBytes, uint64(len(bloom)))
+		if !bytes.Equal(part, bloom[from:to]) {
+			breach("idempotency run %d: bloom part %d differs from its entries' filter", r.id, p)
+		}
+	}
 }
 
 func compareKeys(bk *bolt.Bucket, want map[string]bool, what string, breach func(string, ...any)) {

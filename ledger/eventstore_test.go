@@ -73,13 +73,7 @@ func TestSchema7BookMigratesAndKeepsCounting(t *testing.T) {
 	}
 	ingest(t, b, old...)
 	toSchema7(t, b)
-	b.Close()
-
-	b, err = Open(path, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b = reopen(t, b, path, opts)
 	b.view(func(tx *bolt.Tx) error {
 		if v := readVersion(tx); v != schemaVersion {
 			t.Errorf("schema %d after open, want %d", v, schemaVersion)
@@ -100,12 +94,7 @@ func TestSchema7BookMigratesAndKeepsCounting(t *testing.T) {
 		ev("u1", "acme", "users", "2026-03-05T10:00:00Z", "1", "user", "bob"),
 		ev("c3", "acme", "calls", "2026-03-08T10:00:00Z", "1"),
 	)
-	want := []Outcome{Duplicate, Superseded, Superseded, Superseded, Accepted, Superseded, Accepted}
-	for i, r := range res {
-		if r.Outcome != want[i] {
-			t.Errorf("event %s: %v, want %v", r.ID, r.Outcome, want[i])
-		}
-	}
+	wantOutcomes(t, res, Duplicate, Superseded, Superseded, Superseded, Accepted, Superseded, Accepted)
 	if n, err := b.MapAlias("stray", "acme"); err != nil || n != 1 {
 		t.Fatalf("map stray: %d attributed, %v", n, err)
 	}

@@ -2,11 +2,13 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
 
 	"github.com/monthend/monthend/pricing"
 )
@@ -110,4 +112,46 @@ func total(t testing.TB, b *Book, customer, metric, month string) string {
 	}
 	t.Fatalf("no total for %s", metric)
 	return ""
+}
+
+// propBooks returns a function that opens a fresh book with setup's
+// customers and metrics, for each run of a property test; the run closes it.
+func propBooks(t *testing.T) func(rt *rapid.T) *Book {
+	dir := t.TempDir()
+	n := 0
+	return func(rt *rapid.T) *Book {
+		n++
+		b, err := Open(filepath.Join(dir, fmt.Sprintf("b%d.db", n)), Options{NoSync: true})
+		if err != nil {
+			rt.Fatal(err)
+		}
+		rt.Cleanup(func() { b.Close() })
+		setup(t, b)
+		return b
+	}
+}
+
+// reopen closes b, after prepare has changed it, and opens it again.
+func reopen(t *testing.T, b *Book, path string, opts Options) *Book {
+	t.Helper()
+	b.Close()
+	b, err := Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+// wantOutcomes reports each result whose outcome is not the one wanted.
+func wantOutcomes(t testing.TB, res []Result, want ...Outcome) {
+	t.Helper()
+	if len(res) != len(want) {
+		t.Fatalf("%d results, want %d", len(res), len(want))
+	}
+	for i, r := range res {
+		if r.Outcome != want[i] {
+			t.Errorf("event %s: %v, want %v", r.ID, r.Outcome, want[i])
+		}
+	}
 }

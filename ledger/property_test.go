@@ -3,7 +3,6 @@ package ledger
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,16 +15,9 @@ import (
 // Check and its March totals equal those computed directly from the last
 // content of every event id whose alias is mapped.
 func TestPropTotalsEqualTheModel(t *testing.T) {
-	dir := t.TempDir()
-	n := 0
+	book := propBooks(t)
 	rapid.Check(t, func(rt *rapid.T) {
-		n++
-		b, err := Open(filepath.Join(dir, fmt.Sprintf("b%d.db", n)), Options{NoSync: true})
-		if err != nil {
-			rt.Fatal(err)
-		}
-		defer b.Close()
-		setup(t, b)
+		b := book(rt)
 		model := map[string]Event{}
 		mapped := map[string]string{"acme": "acme", "globex": "globex"}
 		aliases := []string{"acme", "globex", "acme-eu", "stray"}

@@ -21,7 +21,8 @@ type writer struct {
 	b         *Book
 	tx        *bolt.Tx
 	events    *eventStore
-	ids       *bolt.Bucket
+	ids       *idIndex
+	seqs      []uint64 // scratch for index lookups
 	usage     *bolt.Bucket
 	rollups   *bolt.Bucket
 	uniques   *bolt.Bucket
@@ -99,7 +100,7 @@ func newWriter(b *Book, tx *bolt.Tx) *writer {
 	return &writer{
 		b: b, tx: tx,
 		events:    newEventStore(tx.Bucket(bucketEvents)),
-		ids:       tx.Bucket(bucketIDs),
+		ids:       newIDIndex(tx.Bucket(bucketIDRuns)),
 		usage:     tx.Bucket(bucketUsage),
 		rollups:   tx.Bucket(bucketRollups),
 		uniques:   tx.Bucket(bucketUniques),
@@ -205,8 +206,12 @@ func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid
 	}
 	res.Outcome = Accepted
 	var before string
-	seqs := w.ids.Get(h[:])
-	prev, found, err := findEvent(seqs, w.events.read, e.ID)
+	hv := binary.BigEndian.Uint64(h[:])
+	var err error
+	if w.seqs, err = w.ids.lookup(hv, w.seqs[:0]); err != nil {
+		return res, fmt.Errorf("event %s: %w", e.ID, err)
+	}
+	prev, found, err := findEvent(w.seqs, w.events.read, e.ID)
 	if err != nil {
 		return res, err
 	}
@@ -224,14 +229,9 @@ func (w *writer) ingest(e *Event, h [8]byte, m *Metric, t aliasTarget, head, mid
 	se := StoredEvent{Event: *e, Received: w.now, seq: prev.seq}
 	se.Timestamp = se.Timestamp.UTC()
 	if !found {
-		// A new id: the next sequence number, appended to the index entry.
+		// A new id: the next sequence number, added to the index at flush.
 		se.seq = w.events.nextSeq()
-		v := w.keep(seqs) // Put needs a copy that lives until commit
-		v = append(v[:len(seqs):len(seqs)], make([]byte, 8)...)
-		binary.BigEndian.PutUint64(v[len(seqs):], se.seq)
-		if err := w.ids.Put(w.keep(h[:]), v); err != nil {
-			return res, err
-		}
+		w.ids.add(hv, se.seq)
 	}
 	if err := w.attribute(&se, m, t); err != nil {
 		return res, err
@@ -533,6 +533,9 @@ func (w *writer) flush() error {
 	}
 	clear(w.touched)
 	if err := w.events.flush(); err != nil {
+		return err
+	}
+	if err := w.ids.flush(); err != nil {
 		return err
 	}
 	// Drafts priced from these rollups may now be stale (changes.go).

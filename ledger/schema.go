@@ -18,13 +18,16 @@ var (
 	bucketAliases   = []byte("aliases")   // alias → customer id
 	bucketMetrics   = []byte("metrics")   // metric code → Metric (JSON)
 	bucketEvents    = []byte("events")    // SEQ → a block of events from SEQ on, or one event (binary, eventstore.go), in arrival order
-	bucketIDs       = []byte("ids")       // HASH → SEQ… : the idempotency index (see below)
+	bucketIDs       = []byte("ids")       // HASH → SEQ… : the idempotency index up to schema 8, dropped by the migration to 9
 	bucketUsage     = []byte("usage")     // customer|metric|DAY|SEQ → nothing: the events of a day, for max and latest metrics
 	bucketRollups   = []byte("rollups")   // customer|metric|DAY → rollup (binary, encoding.go)
 	bucketUniques   = []byte("uniques")   // customer|metric|DAY|value → reference count (uvarint), for exact unique_count
 	bucketUnattrib  = []byte("unattributed")
 	bucketAudit     = []byte("audit")   // 8-byte big-endian sequence → AuditRecord (JSON)
 	bucketAPIKeys   = []byte("apikeys") // key id → APIKey (JSON, secret hashed)
+
+	// The idempotency index as sorted runs (schema 9).
+	bucketIDRuns = []byte("idruns") // RUN|kind|PART → a run's header, bloom filter or entries (idruns.go)
 
 	// Billing (schema 2).
 	bucketSchedules      = []byte("schedules")       // schedule id|4-byte version → ScheduleRecord (JSON)
@@ -57,10 +60,14 @@ var (
 // bucket, so new events append to the tree instead of landing at random
 // places (random inserts are what makes bbolt slow: each commit rewrites
 // every leaf page touched); since schema 8 the writer stores its new events
-// in blocks of up to 256 under the first one's SEQ (eventstore.go). HASH is the first 8 bytes of SHA-256 of the
-// event id; its value lists the SEQs of every event whose id has that hash
-// (almost always one), and the lookup compares the stored id. A correction
-// overwrites its event in place, keeping its SEQ.
+// in blocks of up to 256 under the first one's SEQ (eventstore.go). HASH is
+// the first 8 bytes of SHA-256 of the event id. Since schema 10 the
+// idempotency index holds a (HASH, SEQ) entry per event in sorted runs, a run
+// added per write transaction and merged as they grow (idruns.go), so a new
+// event costs no random insert into a bbolt tree; up to schema 9 it was the
+// ids bucket, HASH → SEQ… A lookup reads every SEQ filed under the hash
+// (almost always one) and compares the stored id. A correction overwrites
+// its event in place, keeping its SEQ.
 //
 // The usage index (events by customer, metric and day) is kept only for max
 // and latest metrics, the aggregations that cannot undo a correction
@@ -69,7 +76,7 @@ var (
 
 // schemaVersion is the version this code writes. Each migration moves a book
 // from version i to i+1 and runs in its own transaction at Open.
-const schemaVersion = 9
+const schemaVersion = 10
 
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the first layout.
@@ -160,6 +167,9 @@ var migrations = []func(tx *bolt.Tx) error{
 	// 8 → 9: the period index rewritten with full pages, in key order
 	// (compactPeriodIndex).
 	compactPeriodIndex,
+	// 9 → 10: the idempotency index as sorted runs (idruns.go). The ids
+	// bucket is already in hash order, so one scan writes it as one run.
+	migrateIDsToRuns,
 }
 
 // periodIndexFill is how full the period index's pages are kept when they

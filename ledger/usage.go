@@ -447,15 +447,18 @@ func (g *groupCommit) commit(b *Book, round []*groupCall) {
 }
 
 // lookupEvent finds the stored event with id through the idempotency index.
-func lookupEvent(ids, events *bolt.Bucket, id string, h [8]byte) (StoredEvent, bool, error) {
-	return findEvent(ids.Get(h[:]), func(seq uint64) (StoredEvent, error) { return readEvent(events, seq) }, id)
+func lookupEvent(idx *idIndex, events *bolt.Bucket, id string, h [8]byte) (StoredEvent, bool, error) {
+	seqs, err := idx.lookup(binary.BigEndian.Uint64(h[:]), nil)
+	if err != nil {
+		return StoredEvent{}, false, fmt.Errorf("event %q: %w", id, err)
+	}
+	return findEvent(seqs, func(seq uint64) (StoredEvent, error) { return readEvent(events, seq) }, id)
 }
 
-// findEvent finds the stored event with id among seqs, the value of its
-// idempotency index entry; read reads an event by sequence number.
-func findEvent(seqs []byte, read func(seq uint64) (StoredEvent, error), id string) (StoredEvent, bool, error) {
-	for ; len(seqs) >= 8; seqs = seqs[8:] {
-		seq := binary.BigEndian.Uint64(seqs)
+// findEvent finds the stored event with id among seqs, the events whose id
+// has its hash; read reads an event by sequence number.
+func findEvent(seqs []uint64, read func(seq uint64) (StoredEvent, error), id string) (StoredEvent, bool, error) {
+	for _, seq := range seqs {
 		se, err := read(seq)
 		if err != nil {
 			return se, false, err
@@ -473,7 +476,7 @@ func (b *Book) Event(id string) (StoredEvent, error) {
 	err := b.view(func(tx *bolt.Tx) error {
 		var found bool
 		var err error
-		e, found, err = lookupEvent(tx.Bucket(bucketIDs), tx.Bucket(bucketEvents), id, idHash(id))
+		e, found, err = lookupEvent(newIDIndex(tx.Bucket(bucketIDRuns)), tx.Bucket(bucketEvents), id, idHash(id))
 		if err == nil && !found {
 			err = fmt.Errorf("event %q %w", id, ErrNotFound)
 		}
