@@ -103,16 +103,10 @@ number in the current folder; "-o -" writes to standard output.`,
 			if err != nil {
 				return err
 			}
-			doc := creditNoteDocument(cn, c, seller)
-			pdf, err := documents.RenderPDF(doc)
-			if err != nil {
-				return fmt.Errorf("render %s: %w", cn.Number, err)
-			}
-			return a.writeDocument(out, doc.FileName(), pdf)
+			return a.renderDocument(out, creditNoteDocument(cn, c, seller))
 		},
 	}
-	cmd.Flags().StringVarP(&out, "output", "o", "", `file to write ("-" for standard output)`)
-	cmd.Flags().StringVar(&settings, "settings", "", "the settings file with the seller's details")
+	documentFlags(cmd, &out, &settings)
 	return cmd
 }
 

@@ -64,17 +64,26 @@ the invoice number in the current folder; "-o -" writes to standard output.`,
 			if err != nil {
 				return err
 			}
-			doc := documentOf(inv, c, seller)
-			pdf, err := documents.RenderPDF(doc)
-			if err != nil {
-				return fmt.Errorf("render %s: %w", inv.Number, err)
-			}
-			return a.writeDocument(out, doc.FileName(), pdf)
+			return a.renderDocument(out, documentOf(inv, c, seller))
 		},
 	}
-	cmd.Flags().StringVarP(&out, "output", "o", "", `file to write ("-" for standard output)`)
-	cmd.Flags().StringVar(&settings, "settings", "", "the settings file with the seller's details")
+	documentFlags(cmd, &out, &settings)
 	return cmd
+}
+
+// documentFlags are the flags of a command that renders a document.
+func documentFlags(cmd *cobra.Command, out, settings *string) {
+	cmd.Flags().StringVarP(out, "output", "o", "", `file to write ("-" for standard output)`)
+	cmd.Flags().StringVar(settings, "settings", "", "the settings file with the seller's details")
+}
+
+// renderDocument renders doc as a PDF and writes it to out (writeDocument).
+func (a *app) renderDocument(out string, doc documents.Invoice) error {
+	pdf, err := documents.RenderPDF(doc)
+	if err != nil {
+		return fmt.Errorf("render %s: %w", doc.Number, err)
+	}
+	return a.writeDocument(out, doc.FileName(), pdf)
 }
 
 // writeDocument writes a rendered document to out: "-" is standard
