@@ -1,13 +1,12 @@
 package documents
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/monthend/monthend/integrations/settingsdoc"
 )
 
 // LoadSeller reads the `seller:` block of the settings file at path (see
@@ -32,25 +31,13 @@ func LoadSeller(path string) (Seller, error) {
 // ParseSeller parses the `seller:` block of a settings document and
 // validates it.
 func ParseSeller(doc []byte) (Seller, error) {
-	var top map[string]yaml.Node
-	if err := yaml.Unmarshal(doc, &top); err != nil {
-		return Seller{}, err
-	}
-	node, ok := top["seller"]
-	if !ok {
-		return Seller{}, errors.New("no seller: block; add one with legal_name and address (see docs/delivery.md)")
-	}
-	// Re-encode the block to decode it strictly: yaml.Node.Decode has no
-	// known-fields check.
-	block, err := yaml.Marshal(&node)
+	var s Seller
+	found, err := settingsdoc.Decode(doc, "seller", &s)
 	if err != nil {
 		return Seller{}, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(block))
-	dec.KnownFields(true)
-	var s Seller
-	if err := dec.Decode(&s); err != nil {
-		return Seller{}, fmt.Errorf("seller: %w", err)
+	if !found {
+		return Seller{}, errors.New("no seller: block; add one with legal_name and address (see docs/delivery.md)")
 	}
 	return s, s.Validate()
 }

@@ -1,7 +1,6 @@
 package email
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -9,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/monthend/monthend/integrations/settingsdoc"
 )
 
 // TLSPolicy says how the connection is encrypted.
@@ -84,23 +83,13 @@ func LoadSettings(path string) (Settings, error) {
 // ParseSettings parses the `smtp:` block of a settings document strictly
 // (unknown keys are errors), applies defaults and validates it.
 func ParseSettings(doc []byte) (Settings, error) {
-	var top map[string]yaml.Node
-	if err := yaml.Unmarshal(doc, &top); err != nil {
-		return Settings{}, err
-	}
-	node, ok := top["smtp"]
-	if !ok {
-		return Settings{}, errors.New("no smtp: block; add one with host, port, tls and from (see docs/delivery.md)")
-	}
-	block, err := yaml.Marshal(&node)
+	var s Settings
+	found, err := settingsdoc.Decode(doc, "smtp", &s)
 	if err != nil {
 		return Settings{}, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(block))
-	dec.KnownFields(true)
-	var s Settings
-	if err := dec.Decode(&s); err != nil {
-		return Settings{}, fmt.Errorf("smtp: %w", err)
+	if !found {
+		return Settings{}, errors.New("no smtp: block; add one with host, port, tls and from (see docs/delivery.md)")
 	}
 	s.applyDefaults()
 	return s, s.Validate()

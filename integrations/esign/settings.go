@@ -1,7 +1,6 @@
 package esign
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -10,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/monthend/monthend/integrations/settingsdoc"
 )
 
 // DefaultBaseURL is Dropbox Sign's API, as the OpenAPI description's
@@ -61,23 +60,13 @@ func LoadSettings(path string) (Settings, error) {
 // ParseSettings parses the `dropbox_sign:` block of a settings document
 // strictly (unknown keys are errors), applies defaults and validates it.
 func ParseSettings(doc []byte) (Settings, error) {
-	var top map[string]yaml.Node
-	if err := yaml.Unmarshal(doc, &top); err != nil {
-		return Settings{}, err
-	}
-	node, ok := top["dropbox_sign"]
-	if !ok {
-		return Settings{}, ErrNoSettings
-	}
-	block, err := yaml.Marshal(&node)
+	var s Settings
+	found, err := settingsdoc.Decode(doc, "dropbox_sign", &s)
 	if err != nil {
 		return Settings{}, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(block))
-	dec.KnownFields(true)
-	var s Settings
-	if err := dec.Decode(&s); err != nil {
-		return Settings{}, fmt.Errorf("dropbox_sign: %w", err)
+	if !found {
+		return Settings{}, ErrNoSettings
 	}
 	if s.BaseURL == "" {
 		s.BaseURL = DefaultBaseURL
