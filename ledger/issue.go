@@ -99,12 +99,21 @@ func (b *Book) Issue(ids []string) ([]IssueResult, error) {
 	if b.readOnly {
 		return nil, ErrReadOnly
 	}
-	results := make([]IssueResult, 0, len(ids))
+	return inBatches(ids, b.issueSome)
+}
+
+// inBatches runs some over ids, a batch of up to issueBatch at a time.
+// some handles the first n ≤ max of the ids it is given in one transaction
+// and returns n; if a batch fails, it is gone through again one id at a
+// time, so the ids before the failing one are done and the error is the
+// one that id meets — what one transaction per id would have done.
+func inBatches[R any](ids []string, some func(ids []string, max int) (int, []R, error)) ([]R, error) {
+	results := make([]R, 0, len(ids))
 	for len(ids) > 0 {
-		n, res, err := b.issueSome(ids, issueBatch)
+		n, res, err := some(ids, issueBatch)
 		if err != nil && n > 1 {
 			for range n {
-				_, res, err := b.issueSome(ids[:1], 1)
+				_, res, err := some(ids[:1], 1)
 				results = append(results, res...)
 				if err != nil {
 					return results, err

@@ -54,28 +54,13 @@ type QueueResult struct {
 // batch fails, QueueSend goes through it again one invoice at a time, so
 // the invoices before the failing one are queued and the error names it.
 func (b *Book) QueueSend(ids []string) ([]QueueResult, error) {
-	var results []QueueResult
-	for len(ids) > 0 {
-		n := min(len(ids), issueBatch)
-		res, err := b.queueSome(ids[:n])
-		if err != nil && n > 1 {
-			for _, id := range ids[:n] {
-				res, err := b.queueSome([]string{id})
-				results = append(results, res...)
-				if err != nil {
-					return results, err
-				}
-			}
-		} else if results = append(results, res...); err != nil {
-			return results, err
-		}
-		ids = ids[n:]
-	}
-	return results, nil
+	return inBatches(ids, b.queueSome)
 }
 
-// queueSome queues ids in one transaction; on an error nothing is queued.
-func (b *Book) queueSome(ids []string) ([]QueueResult, error) {
+// queueSome queues the first n ≤ max of ids in one transaction and returns
+// n; on an error nothing is queued.
+func (b *Book) queueSome(ids []string, max int) (int, []QueueResult, error) {
+	ids = ids[:min(len(ids), max)]
 	var results []QueueResult
 	err := b.update(func(tx *bolt.Tx) error {
 		results = results[:0]
@@ -89,9 +74,9 @@ func (b *Book) queueSome(ids []string) ([]QueueResult, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return len(ids), nil, err
 	}
-	return results, nil
+	return len(ids), results, nil
 }
 
 // queueInTx queues invoice id (or number) in tx, or says why not.

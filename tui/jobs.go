@@ -141,15 +141,29 @@ func recalcWork(book *ledger.Book, label string, scheduleIDs []string) func(cont
 // stops within a fraction of a second.
 const bulkChunk = 32
 
-// chunks splits ids into runs of at most bulkChunk.
-func chunks(ids []string) [][]string {
-	var out [][]string
+// bulkEach hands ids to do a chunk at a time. do returns how many of the
+// ids it was given it handled before an error; the id that failed goes to
+// failed and the rest of its chunk goes on. It stops between chunks once
+// ctx is cancelled, and reports whether it did.
+func bulkEach(ctx context.Context, j *job, ids []string, do func(ids []string) (int, error), failed func(id string, err error)) (cancelled bool) {
 	for len(ids) > 0 {
-		n := min(len(ids), bulkChunk)
-		out = append(out, ids[:n])
-		ids = ids[n:]
+		if ctx.Err() != nil {
+			return true
+		}
+		chunk := ids[:min(len(ids), bulkChunk)]
+		ids = ids[len(chunk):]
+		for rest := chunk; len(rest) > 0; {
+			n, err := do(rest)
+			rest = rest[min(n, len(rest)):]
+			if err == nil || len(rest) == 0 {
+				break
+			}
+			failed(rest[0], err)
+			rest = rest[1:]
+		}
+		j.done.Add(int64(len(chunk)))
 	}
-	return out
+	return false
 }
 
 // issueWork issues drafts a chunk at a time, so a cancel stops between
@@ -158,32 +172,26 @@ func issueWork(book *ledger.Book, ids []string) func(context.Context, *job) jobR
 	return func(ctx context.Context, j *job) jobResult {
 		var issued, refused int
 		var details []string
-		for _, chunk := range chunks(ids) {
-			if ctx.Err() != nil {
-				return jobResult{summary: fmt.Sprintf("issue cancelled after %d of %d: %d issued, %d refused", j.done.Load(), len(ids), issued, refused),
-					tone: ToneWarn, details: details, cancelled: true}
-			}
-			// Issue stops at an invoice that fails: report it, go on after it.
-			for rest := chunk; len(rest) > 0; {
-				res, err := book.Issue(rest)
-				for _, r := range res {
-					if r.Issued {
-						issued++
-						details = append(details, fmt.Sprintf("%s  issued %s", r.ID, r.Number))
-					} else {
-						refused++
-						details = append(details, fmt.Sprintf("%s  not issued: %s", r.ID, r.Reason))
-					}
+		issue := func(ids []string) (int, error) {
+			res, err := book.Issue(ids)
+			for _, r := range res {
+				if r.Issued {
+					issued++
+					details = append(details, fmt.Sprintf("%s  issued %s", r.ID, r.Number))
+				} else {
+					refused++
+					details = append(details, fmt.Sprintf("%s  not issued: %s", r.ID, r.Reason))
 				}
-				rest = rest[min(len(res), len(rest)):]
-				if err == nil || len(rest) == 0 {
-					break
-				}
-				refused++
-				details = append(details, fmt.Sprintf("%s  failed: %v", rest[0], err))
-				rest = rest[1:]
 			}
-			j.done.Add(int64(len(chunk)))
+			return len(res), err
+		}
+		failed := func(id string, err error) {
+			refused++
+			details = append(details, fmt.Sprintf("%s  failed: %v", id, err))
+		}
+		if bulkEach(ctx, j, ids, issue, failed) {
+			return jobResult{summary: fmt.Sprintf("issue cancelled after %d of %d: %d issued, %d refused", j.done.Load(), len(ids), issued, refused),
+				tone: ToneWarn, details: details, cancelled: true}
 		}
 		tone := TonePositive
 		if refused > 0 {
@@ -199,31 +207,26 @@ func sendWork(book *ledger.Book, ids []string, deliver func(context.Context) (le
 	return func(ctx context.Context, j *job) jobResult {
 		var queued, refused int
 		var details []string
-		for _, chunk := range chunks(ids) {
-			if ctx.Err() != nil {
-				return jobResult{summary: fmt.Sprintf("send cancelled after %d of %d: %d queued", j.done.Load(), len(ids), queued),
-					tone: ToneWarn, details: details, cancelled: true}
-			}
-			for rest := chunk; len(rest) > 0; {
-				res, err := book.QueueSend(rest)
-				for i, r := range res {
-					if r.Queued {
-						queued++
-						details = append(details, fmt.Sprintf("%s  queued", rest[i]))
-					} else {
-						refused++
-						details = append(details, fmt.Sprintf("%s  not queued: %s", rest[i], r.Reason))
-					}
+		queue := func(ids []string) (int, error) {
+			res, err := book.QueueSend(ids)
+			for i, r := range res {
+				if r.Queued {
+					queued++
+					details = append(details, fmt.Sprintf("%s  queued", ids[i]))
+				} else {
+					refused++
+					details = append(details, fmt.Sprintf("%s  not queued: %s", ids[i], r.Reason))
 				}
-				rest = rest[min(len(res), len(rest)):]
-				if err == nil || len(rest) == 0 {
-					break
-				}
-				refused++
-				details = append(details, fmt.Sprintf("%s  failed: %v", rest[0], err))
-				rest = rest[1:]
 			}
-			j.done.Add(int64(len(chunk)))
+			return len(res), err
+		}
+		failed := func(id string, err error) {
+			refused++
+			details = append(details, fmt.Sprintf("%s  failed: %v", id, err))
+		}
+		if bulkEach(ctx, j, ids, queue, failed) {
+			return jobResult{summary: fmt.Sprintf("send cancelled after %d of %d: %d queued", j.done.Load(), len(ids), queued),
+				tone: ToneWarn, details: details, cancelled: true}
 		}
 		sum := fmt.Sprintf("queued %d of %d invoices in the outbox", queued, len(ids))
 		tone := TonePositive
