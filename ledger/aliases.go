@@ -72,7 +72,11 @@ func (b *Book) mapAlias(tx *bolt.Tx, alias, customerID string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if err := w.attribute(&se, m, aliasTarget{id, ci}); err != nil {
+		v, uniq, err := eventValue(m, &se.Event)
+		if err != nil {
+			return 0, fmt.Errorf("event #%d: %w", seq, err)
+		}
+		if err := w.attribute(&se, m, aliasTarget{id, ci}, v, uniq); err != nil {
 			return 0, err
 		}
 		if err := w.putEvent(&se); err != nil {

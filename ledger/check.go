@@ -188,34 +188,7 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		checkIDRuns(tx.Bucket(bucketIDRuns), idOf, breach)
 		compareKeys(tx.Bucket(bucketUsage), wantUsage, "usage index", breach)
 		compareKeys(tx.Bucket(bucketUnattrib), wantUnattrib, "unattributed list", breach)
-		tx.Bucket(bucketRollups).ForEach(func(k, v []byte) error {
-			got, err := decodeRollup(v)
-			w := want[string(k)]
-			switch {
-			case err != nil:
-				breach("rollup %q: %v", k, err)
-			case w == nil:
-				breach("rollup %q has no events (%d counted)", k, got.Events)
-			case !got.equal(w):
-				breach("rollup %q: stored %s, recount %s", k, describeRollup(&got), describeRollup(w))
-			}
-			delete(want, string(k))
-			return nil
-		})
-		for k, w := range want {
-			breach("rollup %q missing (recount %s)", k, describeRollup(w))
-		}
-		tx.Bucket(bucketUniques).ForEach(func(k, v []byte) error {
-			got, err := decodeCount(v)
-			if err != nil || got != wantUniq[string(k)] {
-				breach("distinct value %q: stored count %d, recount %d", k, got, wantUniq[string(k)])
-			}
-			delete(wantUniq, string(k))
-			return nil
-		})
-		for k, w := range wantUniq {
-			breach("distinct value %q missing (recount %d)", k, w)
-		}
+		checkMonthRecords(tx, want, wantUniq, breach)
 		checkBilling(tx, breach)
 		checkQuotes(tx, breach)
 		return nil
@@ -480,4 +453,77 @@ func describeRollup(r *rollup) string {
 	}
 	return fmt.Sprintf("{events %d late %d sum %s max %s latest %s@%s distinct %d}",
 		r.Events, r.Late, r.Sum, max, r.Latest, r.LatestID, r.Uniques)
+}
+
+// checkMonthRecords compares the month records and the distinct values kept
+// apart with the recount: want by day (customer|metric|DAY), wantUniq by
+// day and value. It empties both.
+func checkMonthRecords(tx *bolt.Tx, want map[string]*rollup, wantUniq map[string]uint64, breach func(string, ...any)) {
+	external := map[string]bool{} // month keys whose records keep their values apart
+	tx.Bucket(bucketRollupMonths).ForEach(func(k, v []byte) error {
+		prefix, month, ok := monthKeyParts(k)
+		if !ok {
+			breach("usage record key %q is not customer|metric|month", k)
+			return nil
+		}
+		rec, err := decodeMonthRecord(v, false)
+		if err != nil {
+			breach("usage record %s: %v", describeMonthKey(k), err)
+			return nil
+		}
+		if rec.external {
+			external[string(k)] = true
+		}
+		if len(rec.days) == 0 {
+			breach("usage record %s holds no day", describeMonthKey(k))
+		}
+		for i := range rec.days {
+			d := &rec.days[i]
+			dk := string(binary.BigEndian.AppendUint32(bytes.Clone(prefix), month+uint32(d.day)))
+			switch w := want[dk]; {
+			case w == nil:
+				breach("usage record %s day %d has no events (%d counted)", describeMonthKey(k), d.day, d.r.Events)
+			case !d.r.equal(w):
+				breach("usage record %s day %d: stored %s, recount %s", describeMonthKey(k), d.day, describeRollup(&d.r), describeRollup(w))
+			}
+			delete(want, dk)
+			for _, dv := range d.values {
+				if w := wantUniq[dk+dv.v]; dv.n != w {
+					breach("usage record %s day %d: distinct value %q: stored count %d, recount %d", describeMonthKey(k), d.day, dv.v, dv.n, w)
+				}
+				delete(wantUniq, dk+dv.v)
+			}
+		}
+		return nil
+	})
+	for k, w := range want {
+		breach("rollup %q missing (recount %s)", k, describeRollup(w))
+	}
+	tx.Bucket(bucketDistinct).ForEach(func(k, v []byte) error {
+		// customer|metric|DAY|value: ids and codes hold no NUL, values may.
+		i := bytes.IndexByte(k, 0)
+		j := -1
+		if i >= 0 {
+			j = bytes.IndexByte(k[i+1:], 0)
+		}
+		if j < 0 || len(k) < i+1+j+1+4 {
+			breach("distinct value key %q is not customer|metric|day|value", k)
+			return nil
+		}
+		dayEnd := i + 1 + j + 1 + 4
+		day := binary.BigEndian.Uint32(k[dayEnd-4 : dayEnd])
+		mk := binary.BigEndian.AppendUint32(bytes.Clone(k[:dayEnd-4]), monthOf(day))
+		if !external[string(mk)] {
+			breach("distinct value %q is kept apart, but usage record %s keeps its own (or is missing)", k, describeMonthKey(mk))
+		}
+		got, err := decodeCount(v)
+		if err != nil || got != wantUniq[string(k)] {
+			breach("distinct value %q: stored count %d, recount %d", k, got, wantUniq[string(k)])
+		}
+		delete(wantUniq, string(k))
+		return nil
+	})
+	for k, w := range wantUniq {
+		breach("distinct value %q missing (recount %d)", k, w)
+	}
 }

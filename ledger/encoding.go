@@ -19,7 +19,8 @@ package ledger
 //	varint  received, Unix nanoseconds
 //	uvarint number of properties, then that many (str key, str value), keys sorted
 //
-// Rollup, value of rollups/CUSTOMER|METRIC|DAY:
+// Rollup, value of rollups/CUSTOMER|METRIC|DAY up to schema 10 (since
+// schema 11 a day's entry in its month record, monthrecord.go):
 //
 //	byte    format version (1)
 //	uvarint events, uvarint late events, uvarint distinct values
@@ -230,7 +231,12 @@ type rollup struct {
 }
 
 func encodeRollup(buf []byte, r *rollup) []byte {
-	buf = append(buf, 1)
+	return appendRollupFields(append(buf, 1), r)
+}
+
+// appendRollupFields appends a rollup's fields, without the format byte:
+// the day entries of a month record (monthrecord.go) are these too.
+func appendRollupFields(buf []byte, r *rollup) []byte {
 	buf = binary.AppendUvarint(buf, r.Events)
 	buf = binary.AppendUvarint(buf, r.Late)
 	buf = binary.AppendUvarint(buf, r.Uniques)
@@ -250,30 +256,37 @@ func encodeRollup(buf []byte, r *rollup) []byte {
 	return buf
 }
 
+// decodeRollup decodes a rollup of format 1, a value of the rollups bucket
+// up to schema 10.
 func decodeRollup(b []byte) (rollup, error) {
 	d := decoder{b: b}
-	var r rollup
 	if d.byte() != 1 {
-		return r, errCorrupt
+		return rollup{}, errCorrupt
 	}
+	r := decodeRollupFields(&d)
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errCorrupt
+	}
+	return r, d.err
+}
+
+func decodeRollupFields(d *decoder) rollup {
+	var r rollup
 	r.Events = d.uvarint()
 	r.Late = d.uvarint()
 	r.Uniques = d.uvarint()
 	r.Sum = d.decimal()
-	if s := d.str(); s != "" {
+	if s := d.str(); s != "" && d.err == nil {
 		m, err := decimal.NewFromString(s)
 		if err != nil {
-			return r, errCorrupt
+			d.err = errCorrupt
 		}
 		r.Max = &m
 	}
 	r.LatestTS = d.varint()
 	r.LatestID = d.str()
 	r.Latest = d.decimal()
-	if d.err == nil && len(d.b) != 0 {
-		d.err = errCorrupt
-	}
-	return r, d.err
+	return r
 }
 
 func (r *rollup) equal(o *rollup) bool {

@@ -7,7 +7,7 @@ import (
 	"pgregory.net/rapid"
 )
 
-// TestPropSortSlotsIsKeyOrder: sortSlots orders rollups exactly as their
+// TestPropSortSlotsIsKeyOrder: sortSlots orders month records exactly as their
 // byte keys, which flush's ordered reads (getSorted) rely on: a slot out of
 // order would be read as new and overwrite the stored rollup. Ids that are
 // prefixes of each other and bytes above 0x7f are where a rank order and a
@@ -23,18 +23,18 @@ func TestPropSortSlotsIsKeyOrder(t *testing.T) {
 		for range rapid.IntRange(0, 60).Draw(t, "slots") {
 			cust := name.Draw(t, "customer")
 			code := rapid.SampledFrom([]string{"a", "ab", "b", "\xffz", "calls"}).Draw(t, "metric")
-			day := rapid.SampledFrom([]uint32{0, 20260301, 20260302, 20261231, 1<<32 - 1}).Draw(t, "day")
+			month := rapid.SampledFrom([]uint32{0, 20260200, 20260300, 20261200, 1<<32 - 100}).Draw(t, "month")
 			m := metrics[code]
 			if m == nil {
 				m = &Metric{Code: code}
 				metrics[code] = m
 			}
-			key := string(rollupKey(nil, cust, code, day))
+			key := string(monthKey(nil, cust, code, month))
 			if seen[key] {
 				continue // a writer has one slot per key
 			}
 			seen[key] = true
-			slots = append(slots, &rollupSlot{key: key, customer: cust, day: day, metric: m})
+			slots = append(slots, &rollupSlot{key: key, customer: cust, month: month, metric: m})
 		}
 		sortSlots(slots)
 		keys := make([]string, len(slots))

@@ -20,14 +20,18 @@ var (
 	bucketEvents    = []byte("events")    // SEQ → a block of events from SEQ on, or one event (binary, eventstore.go), in arrival order
 	bucketIDs       = []byte("ids")       // HASH → SEQ… : the idempotency index up to schema 8, dropped by the migration to 9
 	bucketUsage     = []byte("usage")     // customer|metric|DAY|SEQ → nothing: the events of a day, for max and latest metrics
-	bucketRollups   = []byte("rollups")   // customer|metric|DAY → rollup (binary, encoding.go)
-	bucketUniques   = []byte("uniques")   // customer|metric|DAY|value → reference count (uvarint), for exact unique_count
+	bucketRollups   = []byte("rollups")   // customer|metric|DAY → rollup (binary, encoding.go): up to schema 10
+	bucketUniques   = []byte("uniques")   // customer|metric|DAY|value → reference count (uvarint), for exact unique_count: up to schema 10
 	bucketUnattrib  = []byte("unattributed")
 	bucketAudit     = []byte("audit")   // 8-byte big-endian sequence → AuditRecord (JSON)
 	bucketAPIKeys   = []byte("apikeys") // key id → APIKey (JSON, secret hashed)
 
 	// The idempotency index as sorted runs (schema 9).
 	bucketIDRuns = []byte("idruns") // RUN|kind|PART → a run's header, bloom filter or entries (idruns.go)
+
+	// Rollups by month (schema 11, monthrecord.go).
+	bucketRollupMonths = []byte("rollup_months")   // customer|metric|MONTH → the month's daily rollups and, mostly, their distinct values
+	bucketDistinct     = []byte("distinct_values") // customer|metric|DAY|value → reference count (uvarint), for the month records that keep them apart
 
 	// Billing (schema 2).
 	bucketSchedules      = []byte("schedules")       // schedule id|4-byte version → ScheduleRecord (JSON)
@@ -76,7 +80,7 @@ var (
 
 // schemaVersion is the version this code writes. Each migration moves a book
 // from version i to i+1 and runs in its own transaction at Open.
-const schemaVersion = 10
+const schemaVersion = 11
 
 var migrations = []func(tx *bolt.Tx) error{
 	// 0 → 1: the first layout.
@@ -170,6 +174,9 @@ var migrations = []func(tx *bolt.Tx) error{
 	// 9 → 10: the idempotency index as sorted runs (idruns.go). The ids
 	// bucket is already in hash order, so one scan writes it as one run.
 	migrateIDsToRuns,
+	// 10 → 11: rollups and distinct values as month records
+	// (monthrecord.go).
+	foldRollupsIntoMonths,
 }
 
 // periodIndexFill is how full the period index's pages are kept when they

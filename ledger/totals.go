@@ -85,35 +85,70 @@ func allMetrics(tx *bolt.Tx) ([]Metric, error) {
 }
 
 func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from, to uint32) ([]Total, error) {
-	rc := tx.Bucket(bucketRollups).Cursor()
+	rc := tx.Bucket(bucketRollupMonths).Cursor()
 	var key, end []byte
+	var seen map[string]struct{}
+	var dr dayRollup
 	for i := range metrics {
 		m := &metrics[i]
 		t := Total{Customer: customer, Metric: m.Code, Aggregation: m.Aggregation}
-		key = rollupKey(key[:0], customer, m.Code, from)
-		end = rollupKey(end[:0], customer, m.Code, to)
+		// A record of month M holds days M+1 … M+31: it counts if one of
+		// them can be before to, that is if M < to−1.
+		key = monthKey(key[:0], customer, m.Code, monthOf(from))
+		end = monthKey(end[:0], customer, m.Code, to-1)
 		var acc rollup
-		var seen bool
+		var seenAny bool
+		if m.Aggregation == AggUniqueCount {
+			if seen == nil {
+				seen = map[string]struct{}{}
+			}
+			clear(seen)
+		}
 		for k, v := rc.Seek(key); k != nil && bytes.Compare(k, end) < 0; k, v = rc.Next() {
-			r, err := decodeRollup(v)
+			mr, err := readMonth(v)
+			month := binary.BigEndian.Uint32(k[len(k)-4:])
+			for err == nil {
+				day, span, _, ok := mr.nextSpan()
+				if !ok {
+					err = mr.err()
+					break
+				}
+				if day := month + uint32(day); day < from || day >= to {
+					continue
+				}
+				// Values alias the read transaction's mapped page, which
+				// outlives seen: no copy (copying was a third of a
+				// month-end totals run).
+				if err = decodeDay(span, &dr, true); err != nil {
+					break
+				}
+				r := &dr.r
+				acc.Events += r.Events
+				acc.Late += r.Late
+				switch m.Aggregation {
+				case AggSum:
+					acc.Sum = acc.Sum.Add(r.Sum)
+				case AggMax:
+					if r.Max != nil && (acc.Max == nil || r.Max.GreaterThan(*acc.Max)) {
+						acc.Max = r.Max
+					}
+				case AggLatest:
+					if r.LatestID != "" && laterThan(r.LatestTS, r.LatestID, acc.LatestTS, acc.LatestID) {
+						acc.LatestTS, acc.LatestID, acc.Latest = r.LatestTS, r.LatestID, r.Latest
+					}
+				case AggUniqueCount:
+					for _, dv := range dr.values {
+						seen[dv.v] = struct{}{}
+					}
+				}
+				seenAny = true
+			}
 			if err != nil {
-				return nil, fmt.Errorf("rollup %q: %w", k, err)
+				return nil, fmt.Errorf("usage record %s: %w", describeMonthKey(k), err)
 			}
-			acc.Events += r.Events
-			acc.Late += r.Late
-			switch m.Aggregation {
-			case AggSum:
-				acc.Sum = acc.Sum.Add(r.Sum)
-			case AggMax:
-				if r.Max != nil && (acc.Max == nil || r.Max.GreaterThan(*acc.Max)) {
-					acc.Max = r.Max
-				}
-			case AggLatest:
-				if r.LatestID != "" && laterThan(r.LatestTS, r.LatestID, acc.LatestTS, acc.LatestID) {
-					acc.LatestTS, acc.LatestID, acc.Latest = r.LatestTS, r.LatestID, r.Latest
-				}
+			if mr.external && m.Aggregation == AggUniqueCount {
+				distinctApart(tx, k[:len(k)-4], max(from, month+1), min(to, month+32), seen)
 			}
-			seen = true
 		}
 		t.Events, t.LateEvents = acc.Events, acc.Late
 		switch m.Aggregation {
@@ -128,12 +163,8 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 		case AggLatest:
 			t.Quantity = acc.Latest
 		case AggUniqueCount:
-			if seen {
-				n, err := uniqueCount(tx, key[:len(key)-4], from, to)
-				if err != nil {
-					return nil, err
-				}
-				t.Quantity = decimal.NewFromInt(int64(n))
+			if seenAny {
+				t.Quantity = decimal.NewFromInt(int64(len(seen)))
 			}
 		}
 		out = append(out, t)
@@ -141,19 +172,17 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 	return out, nil
 }
 
-// uniqueCount is the size of the union of the distinct values over the
-// days: exact, not a sum of daily counts.
-func uniqueCount(tx *bolt.Tx, prefix []byte, from, to uint32) (int, error) {
+// distinctApart adds to seen the distinct values kept in the
+// distinct_values bucket under prefix (customer|metric|) for the days
+// [from, to): exact, a union, not a sum of daily counts.
+func distinctApart(tx *bolt.Tx, prefix []byte, from, to uint32, seen map[string]struct{}) {
 	start := binary.BigEndian.AppendUint32(bytes.Clone(prefix), from)
 	end := binary.BigEndian.AppendUint32(bytes.Clone(prefix), to)
-	seen := map[string]struct{}{}
-	c := tx.Bucket(bucketUniques).Cursor()
+	c := tx.Bucket(bucketDistinct).Cursor()
 	for k, _ := c.Seek(start); k != nil && bytes.Compare(k, end) < 0; k, _ = c.Next() {
 		// The key bytes live in the read-only mmap for the whole read
-		// transaction, which outlives seen: no copy needed (this loop was a
-		// third of a month-end totals run when it copied).
+		// transaction, which outlives seen: no copy needed.
 		v := k[len(prefix)+4:]
 		seen[unsafe.String(unsafe.SliceData(v), len(v))] = struct{}{}
 	}
-	return len(seen), nil
 }

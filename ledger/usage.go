@@ -282,6 +282,7 @@ func (p *prepared) applyWith(w *writer) ([]Result, error) {
 	// Each new event's encoding is the prepared parts plus the customer id,
 	// day, flags and time of receipt (~40 bytes).
 	w.events.expect(len(p.events), len(p.enc)+48*len(p.events))
+	w.ids.added = slices.Grow(w.ids.added, len(p.events)) // new ids, at most one per event
 	for _, it := range p.order {
 		i := it.i
 		var r Result
