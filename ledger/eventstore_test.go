@@ -160,9 +160,9 @@ func TestEventBlocks(t *testing.T) {
 	}
 }
 
-// TestCheckFindsBrokenEventBlocks: Check reports blocks that overlap and
+// TestCheckFindsBrokenEventBlocks: Check reports blocks that overlap,
 // events numbered past the bucket's sequence (a new event would reuse the
-// number).
+// number) and an event id stored twice.
 func TestCheckFindsBrokenEventBlocks(t *testing.T) {
 	for _, tc := range []struct {
 		name, want string
@@ -177,6 +177,17 @@ func TestCheckFindsBrokenEventBlocks(t *testing.T) {
 			return bk.Put(seqKey(2), slices.Clone(enc)) // event 2 again, on its own
 		}},
 		{"sequence behind", "sequence", func(bk *bolt.Bucket) error { return bk.SetSequence(2) }},
+		{"an id twice", "is stored twice (#1 and #4)", func(bk *bolt.Bucket) error {
+			_, v, _ := storedValue(bk, 1)
+			enc, err := eventIn(1, v, 1)
+			if err != nil {
+				return err
+			}
+			if err := bk.Put(seqKey(4), slices.Clone(enc)); err != nil { // event #1 again, as #4
+				return err
+			}
+			return bk.SetSequence(4)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := Open(filepath.Join(t.TempDir(), "book.db"), Options{NoSync: true})
