@@ -20,9 +20,9 @@ import (
 // result stays within idRunMergeCap entries: so no transaction rewrites
 // more than the cap (or its own entries), runs that reach it are never
 // merged again, and the sizes in order have each pair of neighbours either
-// more than twice apart or adding up to more than the cap (as they were
-// before the cap, which only ever had the first) — at most 3·entries/cap +
-// log2(cap/3) + 1 runs (idRunsBound). A run is a few large values under
+// more than twice apart (as all were before the cap) or adding up to more
+// than the cap — at most 3·entries/cap + log2(cap/3) + 1 runs
+// (idRunsBound). A run is a few large values under
 // its number:
 //
 //	RUN|'a'        → header: count, entries per chunk, chunk count, bloom
@@ -324,13 +324,14 @@ func (x *idIndex) add(h, seq uint64) {
 const idRunMergeRatio = 2
 
 // idRunMergeCap is the most entries a merge writes. Without it the largest
-// run was rewritten whenever the smaller ones added up to half of it: one
-// ingestion round at 20M events waited ~7–13 s. A merge of 2M entries (36
-// MB with its filter) takes 0.3–0.8 s, and at 20M entries the runs are
-// 13–17 instead of 3–11: ~90 ns more per run for a lookup that misses,
-// which each new event's is (docs/performance.md, "A cap on merges"). A
-// var so that tests can make it small. Books merged under another cap, or
-// none, stay valid: the cap only decides what the next merge takes.
+// run was rewritten whenever the smaller ones added up to half of it: at
+// 20M events one transaction took ~9 s (median, under load; ~13 s seen in
+// ingestion). A merge of 2M entries (36 MB with its filter) takes ~0.6 s,
+// and 20M entries leave 10–17 runs instead of 3–11: ~90 ns per run for a
+// lookup that misses, as each new event's does (docs/performance.md, "A
+// cap on merges"). A var so that tests can make it small. Books merged
+// under another cap, or none, stay valid: it only decides what the next
+// merge takes.
 var idRunMergeCap uint64 = 2 << 20
 
 // idRunsToMerge says how many of the smallest runs (sizes in descending
