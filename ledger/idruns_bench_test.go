@@ -82,11 +82,10 @@ func storeIDRuns(b *testing.B, db *bolt.DB, r *rand.Rand, seq *uint64, sizes []u
 	return held
 }
 
-// idRunSizesAfter is the runs' sizes, largest first, that the merge rule
-// leaves after total entries are added in transactions of tx; with the
-// entries the merges wrote, the most one transaction wrote and the most
-// runs there were after any transaction; written counts bytes
-// (idRunBytes).
+// idRunSizesAfter applies the merge rule to total entries added in
+// transactions of tx: the runs' sizes at the end, largest first; the bytes
+// of every run written (idRunBytes; each entry's first write included);
+// the largest run one transaction wrote; the most runs after any.
 func idRunSizesAfter(total, tx uint64) (sizes []uint64, written, most uint64, mostRuns int) {
 	for n := uint64(0); n < total; n += tx {
 		var acc uint64
@@ -132,11 +131,11 @@ func BenchmarkIDRunMergePolicy(b *testing.B) {
 	}
 }
 
-// BenchmarkIDRunWorstMerge times the write transaction (flush and commit,
-// with fsync; each reported too) that does the largest merge each rule allows at 20M
-// entries: without a cap, the new run and runs of 5,000 … 10M entries
-// into one of 20M; with the 2M cap, a merge up to the cap beside 18M
-// entries in runs that no longer merge.
+// BenchmarkIDRunWorstMerge times the write transaction (flush, then the
+// commit with fsync; both reported too) that does the largest merge each
+// rule allows at 20M entries: without a cap, the new run and runs of
+// 5,000 … 10M entries into one of 20M; with the 2M cap, a merge up to the
+// cap beside 18M entries in runs that no longer merge.
 func BenchmarkIDRunWorstMerge(b *testing.B) {
 	const tx = 5_000
 	halves := func(top uint64) (s []uint64) { // top, top/2, …, down to tx
