@@ -326,8 +326,8 @@ const idRunMergeRatio = 2
 // idRunMergeCap is the most entries a merge writes. Without it the largest
 // run was rewritten whenever the smaller ones added up to half of it: at
 // 20M events one transaction took ~9 s (median, under load; ~13 s seen in
-// ingestion). A merge of 2M entries (36 MB with its filter) takes ~0.6 s,
-// and 20M entries leave 10–17 runs instead of 3–11: ~90 ns per run for a
+// ingestion). A merge of 2M entries (36 MB with its filter) takes ~0.5 s,
+// and 20M entries leave 10–17 runs instead of 3–11: ~100 ns per run for a
 // lookup that misses, as each new event's does (docs/performance.md, "A
 // cap on merges"). A var so that tests can make it small. Books merged
 // under another cap, or none, stay valid: it only decides what the next
