@@ -22,8 +22,7 @@ import (
 // merged again, and the sizes in order have each pair of neighbours either
 // more than twice apart (as all were before the cap) or adding up to more
 // than the cap — at most 3·entries/cap + log2(cap/3) + 1 runs
-// (idRunsBound). A run is a few large values under
-// its number:
+// (idRunsBound). A run is a few large values under its number:
 //
 //	RUN|'a'        → header: count, entries per chunk, chunk count, bloom
 //	                 size, smallest and largest HASH, the first HASH of
@@ -347,7 +346,7 @@ func idRunsToMerge(sizes []uint64, added uint64) (int, uint64) {
 
 // idRunsBound is the most runs that n entries leave under the merge rule:
 // runs under cap/3 have each neighbour pair more than twice apart (two of
-// them add up to less than the cap), so there are at most bitsLen(cap/3)
+// them add up to less than the cap), so there are at most Len64(cap/3)
 // of them, and at most 3n/cap others.
 func idRunsBound(n uint64) uint64 {
 	return 3*n/idRunMergeCap + uint64(bits.Len64(idRunMergeCap/3))
