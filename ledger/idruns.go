@@ -15,9 +15,14 @@ import (
 // The idempotency index (schema 10) is a set of (HASH, SEQ) entries — HASH
 // the first 8 bytes of SHA-256 of an event id, SEQ the event's sequence
 // number — kept as sorted runs in the idruns bucket. Each write transaction
-// that stores new events adds one run; runs are merged so that each is more
-// than twice the size of the next smaller one (at most log2 of the entries
-// many runs). A run is a few large values under its number:
+// that stores new events adds one run, merged with the smallest stored runs
+// while the next smaller is at most twice what is being merged and the
+// result stays within idRunMergeCap entries: so no transaction rewrites
+// more than the cap (or its own entries), runs that reach it are never
+// merged again, and the sizes in order have each pair of neighbours either
+// more than twice apart (as all were before the cap) or adding up to more
+// than the cap — at most 3·entries/cap + log2(cap/3) + 1 runs
+// (idRunsBound). A run is a few large values under its number:
 //
 //	RUN|'a'        → header: count, entries per chunk, chunk count, bloom
 //	                 size, smallest and largest HASH, the first HASH of
@@ -317,6 +322,36 @@ func (x *idIndex) add(h, seq uint64) {
 // each run stays more than this many times the size of the next.
 const idRunMergeRatio = 2
 
+// idRunMergeCap is the most entries a merge writes. Without it the largest
+// run was rewritten whenever the smaller ones added up to half of it: at
+// 20M events one transaction took ~9 s (median, under load; ~13 s seen in
+// ingestion). A merge of 2M entries (36 MB with its filter) takes ~0.5 s,
+// and 20M entries leave 10–17 runs instead of 3–11: ~100 ns per run for a
+// lookup that misses, as each new event's does (docs/performance.md, "A
+// cap on merges"). A var so that tests can make it small. Books merged
+// under another cap, or none, stay valid: it only decides what the next
+// merge takes.
+var idRunMergeCap uint64 = 2 << 20
+
+// idRunsToMerge says how many of the smallest runs (sizes in descending
+// order) a new run of added entries is merged with, and the merged size.
+func idRunsToMerge(sizes []uint64, added uint64) (int, uint64) {
+	acc, i := added, len(sizes)
+	for i > 0 && sizes[i-1] <= idRunMergeRatio*acc && acc+sizes[i-1] <= idRunMergeCap {
+		acc += sizes[i-1]
+		i--
+	}
+	return len(sizes) - i, acc
+}
+
+// idRunsBound is the most runs that n entries leave under the merge rule:
+// runs under cap/3 have each neighbour pair more than twice apart (two of
+// them add up to less than the cap), so there are at most Len64(cap/3)
+// of them, and at most 3n/cap others.
+func idRunsBound(n uint64) uint64 {
+	return 3*n/idRunMergeCap + uint64(bits.Len64(idRunMergeCap/3))
+}
+
 // flush stores the transaction's entries as a run, merged with as many of
 // the smallest stored runs as the merge rule asks for.
 func (x *idIndex) flush() error {
@@ -334,13 +369,12 @@ func (x *idIndex) flush() error {
 		}
 		return cmp.Compare(a.id, b.id)
 	})
-	acc := uint64(len(x.added))
-	i := len(runs)
-	for i > 0 && runs[i-1].n <= idRunMergeRatio*acc {
-		acc += runs[i-1].n
-		i--
+	sizes := make([]uint64, len(runs))
+	for i, r := range runs {
+		sizes[i] = r.n
 	}
-	merge := runs[i:]
+	k, acc := idRunsToMerge(sizes, uint64(len(x.added)))
+	merge := runs[len(runs)-k:]
 	srcs := make([]*idSource, 0, len(merge)+1)
 	srcs = append(srcs, &idSource{mem: x.added})
 	for _, r := range merge {

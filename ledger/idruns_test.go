@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -17,22 +18,46 @@ import (
 )
 
 // smallIDRuns makes runs of chunks of 3 entries and bloom parts of one
-// block, so that a few events span many values.
+// block, so that a few events span many values, and caps merges at 24
+// entries, so that a few dozen events fill runs that merge no more.
 func smallIDRuns(t testing.TB) {
-	chunk, part := idRunChunk, idRunBloomPart
-	idRunChunk, idRunBloomPart = 3, 1
-	t.Cleanup(func() { idRunChunk, idRunBloomPart = chunk, part })
+	chunk, part, mergeCap := idRunChunk, idRunBloomPart, idRunMergeCap
+	idRunChunk, idRunBloomPart, idRunMergeCap = 3, 1, 24
+	t.Cleanup(func() { idRunChunk, idRunBloomPart, idRunMergeCap = chunk, part, mergeCap })
+}
+
+// idRunsRuleBreach says how sizes (any order) break the merge rule's
+// invariant: sorted, each pair of neighbours more than twice apart or
+// adding up to more than the cap, and no more runs than idRunsBound.
+func idRunsRuleBreach(sizes []uint64) string {
+	s := slices.Clone(sizes)
+	slices.Sort(s)
+	var total uint64
+	for i, n := range s {
+		total += n
+		if i > 0 && s[i] <= idRunMergeRatio*s[i-1] && s[i]+s[i-1] <= idRunMergeCap {
+			return fmt.Sprintf("runs of %d and %d entries, cap %d, would have merged: %v", s[i-1], s[i], idRunMergeCap, s)
+		}
+	}
+	if uint64(len(s)) > idRunsBound(total) {
+		return fmt.Sprintf("%d runs for %d entries, cap %d, bound %d: %v", len(s), total, idRunMergeCap, idRunsBound(total), s)
+	}
+	return ""
 }
 
 // TestPropIDIndexEqualsTheModel: entries added over many transactions,
 // with hashes from a small space (collisions across and within runs),
-// are all found again, and no lookup finds more; runs stay few.
+// are all found again, and no lookup finds more; no transaction merges
+// more than the cap, and runs stay few (idRunsRuleBreach).
 func TestPropIDIndexEqualsTheModel(t *testing.T) {
 	smallIDRuns(t)
 	dir := t.TempDir()
 	n := 0
 	rapid.Check(t, func(rt *rapid.T) {
 		n++
+		// From caps that seal runs after a transaction or two to ones
+		// these few entries never reach (the rule without a cap).
+		idRunMergeCap = rapid.Uint64Range(1, 1200).Draw(rt, "cap")
 		db, err := bolt.Open(filepath.Join(dir, fmt.Sprintf("i%d.db", n)), 0o600, &bolt.Options{NoSync: true})
 		if err != nil {
 			rt.Fatal(err)
@@ -65,7 +90,26 @@ func TestPropIDIndexEqualsTheModel(t *testing.T) {
 				if len(x.segs) > 1+bitsLen(uint64(len(x.added))) {
 					rt.Fatalf("%d segments for %d entries", len(x.segs), len(x.added))
 				}
-				return x.flush()
+				added := uint64(len(x.added))
+				if err := x.flush(); err != nil {
+					return err
+				}
+				runs, err := loadIDRuns(bk)
+				if err != nil {
+					return err
+				}
+				var sizes []uint64
+				for _, r := range runs {
+					sizes = append(sizes, r.n)
+				}
+				// The newest run holds what this transaction merged.
+				if added > 0 && runs[len(runs)-1].n > max(idRunMergeCap, added) {
+					rt.Fatalf("one transaction of %d entries wrote a run of %d, cap %d", added, runs[len(runs)-1].n, idRunMergeCap)
+				}
+				if b := idRunsRuleBreach(sizes); b != "" {
+					rt.Fatal(b)
+				}
+				return nil
 			})
 			if err != nil {
 				rt.Fatal(err)
@@ -82,9 +126,6 @@ func TestPropIDIndexEqualsTheModel(t *testing.T) {
 				if !sameSeqs(got, model[h<<59]) {
 					rt.Errorf("hash %x: %v, want %v", h<<59, got, model[h<<59])
 				}
-			}
-			if len(x.runs) > 1+bitsLen(seq) {
-				rt.Errorf("%d runs for %d entries", len(x.runs), seq)
 			}
 			idOf := map[uint64]uint64{}
 			for h, seqs := range model {
@@ -103,6 +144,48 @@ func TestPropIDIndexEqualsTheModel(t *testing.T) {
 			rt.Fatal(err)
 		}
 	})
+}
+
+// TestIDRunMergeRuleAtScale: the merge rule alone (sizes, no I/O) over
+// millions of entries in transactions of random sizes, from the empty
+// index and from one that the rule before the cap left (runs above the
+// cap, merged no more): no transaction merges more than the cap, and the
+// sizes keep the invariant that bounds the runs.
+func TestIDRunMergeRuleAtScale(t *testing.T) {
+	mergeCap := idRunMergeCap
+	t.Cleanup(func() { idRunMergeCap = mergeCap })
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, start := range [][]uint64{nil, {1 << 24, 1 << 22, 1 << 20, 1 << 17, 1 << 15}} {
+		for _, c := range []uint64{1 << 10, 1 << 16, 2 << 20} {
+			idRunMergeCap = c
+			sizes := slices.Clone(start)
+			for range 20_000 {
+				added := uint64(1 + r.IntN(int(min(c, 50_000))))
+				if r.IntN(100) == 0 {
+					added = c + uint64(r.IntN(1000)) // a transaction above the cap: stored as it is
+				}
+				var k int
+				var acc uint64
+				sizes, k, acc = addIDRunSizes(sizes, added)
+				if k > 0 && acc > c {
+					t.Fatalf("cap %d: a merge of %d runs and %d new entries wrote %d", c, k, added, acc)
+				}
+				if b := idRunsRuleBreach(sizes); b != "" {
+					t.Fatal(b)
+				}
+			}
+		}
+	}
+}
+
+// addIDRunSizes applies the merge rule to run sizes (largest first) for a
+// transaction of added entries: the sizes after, how many runs it merged
+// and the size of the run it wrote.
+func addIDRunSizes(sizes []uint64, added uint64) ([]uint64, int, uint64) {
+	k, acc := idRunsToMerge(sizes, added)
+	sizes = append(sizes[:len(sizes)-k], acc)
+	slices.SortFunc(sizes, func(a, b uint64) int { return cmp.Compare(b, a) })
+	return sizes, k, acc
 }
 
 func bitsLen(n uint64) int {
