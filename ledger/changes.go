@@ -100,32 +100,33 @@ func markChanged(tx *bolt.Tx, customer string, months ...uint32) error {
 	return tx.Bucket(bucketChanges).Put([]byte(customer), r.encode())
 }
 
-// markRollups marks the customers and months of keys, rollup keys
-// (customer|metric|DAY) in ascending order.
-func markRollups(tx *bolt.Tx, keys []string) error {
-	var customer string
-	var months []uint32
-	flush := func() error {
-		if customer == "" {
-			return nil
+// customerMonth is a month (YYYYMM) of a customer's usage.
+type customerMonth struct {
+	customer string
+	month    uint32
+}
+
+// markRollups marks the customers and months whose usage changed.
+func markRollups(tx *bolt.Tx, touched []customerMonth) error {
+	slices.SortFunc(touched, func(a, b customerMonth) int {
+		if c := strings.Compare(a.customer, b.customer); c != 0 {
+			return c
 		}
-		slices.Sort(months)
-		return markChanged(tx, customer, slices.Compact(months)...)
+		return cmp.Compare(a.month, b.month)
+	})
+	touched = slices.Compact(touched)
+	for i := 0; i < len(touched); {
+		j := i
+		var months []uint32
+		for ; j < len(touched) && touched[j].customer == touched[i].customer; j++ {
+			months = append(months, touched[j].month)
+		}
+		if err := markChanged(tx, touched[i].customer, months...); err != nil {
+			return err
+		}
+		i = j
 	}
-	for _, k := range keys {
-		i := strings.IndexByte(k, 0)
-		if i < 0 || len(k) < i+5 {
-			continue
-		}
-		if c := k[:i]; c != customer {
-			if err := flush(); err != nil {
-				return err
-			}
-			customer, months = c, months[:0]
-		}
-		months = append(months, binary.BigEndian.Uint32([]byte(k[len(k)-4:]))/100)
-	}
-	return flush()
+	return nil
 }
 
 // unchangedSince: no usage of customer before through (exclusive), and

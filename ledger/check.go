@@ -458,9 +458,9 @@ func describeRollup(r *rollup) string {
 func checkMonthRecords(tx *bolt.Tx, want map[string]*rollup, wantUniq map[string]uint64, breach func(string, ...any)) {
 	external := map[string]bool{} // month keys whose records keep their values apart
 	tx.Bucket(bucketRollupMonths).ForEach(func(k, v []byte) error {
-		prefix, month, ok := monthKeyParts(k)
+		customer, metric, month, ok := monthKeyParts(k)
 		if !ok {
-			breach("usage record key %q is not customer|metric|month", k)
+			breach("usage record key %q is not month|customer|metric", k)
 			return nil
 		}
 		rec, err := decodeMonthRecord(v, false)
@@ -476,7 +476,7 @@ func checkMonthRecords(tx *bolt.Tx, want map[string]*rollup, wantUniq map[string
 		}
 		for i := range rec.days {
 			d := &rec.days[i]
-			dk := string(binary.BigEndian.AppendUint32(bytes.Clone(prefix), month+uint32(d.day)))
+			dk := string(rollupKey(nil, customer, metric, month+uint32(d.day)))
 			switch w := want[dk]; {
 			case w == nil:
 				breach("usage record %s day %d has no events (%d counted)", describeMonthKey(k), d.day, d.r.Events)
@@ -509,7 +509,7 @@ func checkMonthRecords(tx *bolt.Tx, want map[string]*rollup, wantUniq map[string
 		}
 		dayEnd := i + 1 + j + 1 + 4
 		day := binary.BigEndian.Uint32(k[dayEnd-4 : dayEnd])
-		mk := binary.BigEndian.AppendUint32(bytes.Clone(k[:dayEnd-4]), monthOf(day))
+		mk := monthKey(nil, string(k[:i]), string(k[i+1:i+1+j]), monthOf(day))
 		if !external[string(mk)] {
 			breach("distinct value %q is kept apart, but usage record %s keeps its own (or is missing)", k, describeMonthKey(mk))
 		}

@@ -81,9 +81,23 @@ type distinctCount struct {
 // monthOf is the YYYYMM00 of a YYYYMMDD day.
 func monthOf(day uint32) uint32 { return day - day%100 }
 
-// monthKey is the key of customer's metric's record for month (YYYYMM00).
+// monthKey is the key of customer's metric's record for month (YYYYMM00):
+// the month first, so that a month's records are together (month-end reads
+// all customers' records of one month; ingestion mostly writes the current
+// month's).
 func monthKey(buf []byte, customer, metric string, month uint32) []byte {
-	return rollupKey(buf, customer, metric, month)
+	buf = binary.BigEndian.AppendUint32(buf, month)
+	buf = append(buf, customer...)
+	buf = append(buf, 0)
+	return append(buf, metric...)
+}
+
+// nextMonth is the YYYYMM00 after month.
+func nextMonth(month uint32) uint32 {
+	if month/100%100 >= 12 {
+		return (month/10000+1)*10000 + 100
+	}
+	return month + 100
 }
 
 // inlineValues counts the distinct values the record keeps itself.
@@ -251,15 +265,13 @@ func decodeDay(span []byte, dr *dayRollup, alias bool) error {
 	*dr = dayRollup{day: d.byte()}
 	r := &dr.r
 	r.Events, r.Late, r.Uniques = d.uvarint(), d.uvarint(), d.uvarint()
-	if sum := d.dec(); sum != nil {
-		r.Sum = *sum
+	r.Sum, _ = d.dec()
+	if mx, ok := d.dec(); ok {
+		r.Max = &mx
 	}
-	r.Max = d.dec()
 	r.LatestTS = d.varint()
 	r.LatestID = d.str()
-	if latest := d.dec(); latest != nil {
-		r.Latest = *latest
-	}
+	r.Latest, _ = d.dec()
 	k := d.uvarint()
 	if d.err != nil || k > uint64(len(d.b)) {
 		return errCorrupt
@@ -326,12 +338,11 @@ func appendDec(buf []byte, x *decimal.Decimal) []byte {
 	return appendStr(append(buf, decText), x.String())
 }
 
-// dec reads a dec; nil for none.
-func (d *decoder) dec() *decimal.Decimal {
-	var x decimal.Decimal
+// dec reads a dec; ok is false for none.
+func (d *decoder) dec() (x decimal.Decimal, ok bool) {
 	switch d.byte() {
 	case decNone:
-		return nil
+		return x, false
 	case decSmall:
 		c, e := d.varint(), d.varint()
 		if e < math.MinInt32 || e > math.MaxInt32 {
@@ -349,7 +360,7 @@ func (d *decoder) dec() *decimal.Decimal {
 	default:
 		d.err = errCorrupt
 	}
-	return &x
+	return x, true
 }
 
 // aliasStr is str without the copy.
@@ -403,24 +414,27 @@ type distinctChange struct {
 	d int64
 }
 
-// monthKeyParts splits a month key into its customer|metric| prefix and
-// month; ok is false if k is not one.
-func monthKeyParts(k []byte) (prefix []byte, month uint32, ok bool) {
-	if len(k) < 6 || bytes.Count(k[:len(k)-4], []byte{0}) != 2 {
-		return nil, 0, false
+// monthKeyParts splits a month key into its customer, metric and month;
+// ok is false if k is not one.
+func monthKeyParts(k []byte) (customer, metric string, month uint32, ok bool) {
+	if len(k) < 4 {
+		return "", "", 0, false
 	}
-	month = binary.BigEndian.Uint32(k[len(k)-4:])
-	return k[:len(k)-4], month, month%100 == 0
+	month = binary.BigEndian.Uint32(k)
+	c, m, found := bytes.Cut(k[4:], []byte{0})
+	if !found || len(c) == 0 || len(m) == 0 || bytes.IndexByte(m, 0) >= 0 || month%100 != 0 {
+		return "", "", 0, false
+	}
+	return string(c), string(m), month, true
 }
 
 // describeMonthKey prints a month key for messages: customer/metric/YYYY-MM.
 func describeMonthKey(k []byte) string {
-	prefix, month, ok := monthKeyParts(k)
+	customer, metric, month, ok := monthKeyParts(k)
 	if !ok {
-		return strings.ToValidUTF8(string(k), "?")
+		return strings.ToValidUTF8(fmt.Sprintf("%q", k), "?")
 	}
-	parts := bytes.SplitN(prefix, []byte{0}, 3)
-	return string(parts[0]) + "/" + string(parts[1]) + "/" + dayOfNum(month + 1).String()[:7]
+	return customer + "/" + metric + "/" + dayOfNum(month+1).String()[:7]
 }
 
 // foldRollupsIntoMonths is the migration from schema 10: the rollups
@@ -477,8 +491,8 @@ func foldRollupsIntoMonths(tx *bolt.Tx) error {
 			rec.external = true
 		}
 		buf = encodeMonthRecord(buf[:0], &rec)
-		k := binary.BigEndian.AppendUint32(bytes.Clone(prefix), month)
-		if err := months.Put(k, bytes.Clone(buf)); err != nil {
+		customer, metric, _ := bytes.Cut(prefix[:len(prefix)-1], []byte{0})
+		if err := months.Put(monthKey(nil, string(customer), string(metric), month), bytes.Clone(buf)); err != nil {
 			return err
 		}
 		rec = monthRecord{}

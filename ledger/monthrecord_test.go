@@ -117,8 +117,12 @@ func toSchema10(t *testing.T, b *Book) {
 			if err != nil {
 				return err
 			}
+			customer, metric, month, ok := monthKeyParts(k)
+			if !ok {
+				return fmt.Errorf("key %q", k)
+			}
 			for _, d := range rec.days {
-				dk := binary.BigEndian.AppendUint32(bytes.Clone(k[:len(k)-4]), binary.BigEndian.Uint32(k[len(k)-4:])+uint32(d.day))
+				dk := rollupKey(nil, customer, metric, month+uint32(d.day))
 				if err := rollups.Put(dk, encodeRollup(nil, &d.r)); err != nil {
 					return err
 				}
@@ -250,5 +254,35 @@ func TestSchema10BookMigratesToMonthRecords(t *testing.T) {
 	}
 	if br, err := b.Check(context.Background(), nil); err != nil || len(br) > 0 {
 		t.Fatalf("check after a correction: %v %v", br, err)
+	}
+}
+
+// TestMonthKeys: month keys read back, months roll over the year, and keys
+// that are not month keys are told apart.
+func TestMonthKeys(t *testing.T) {
+	for _, tc := range []struct{ month, next uint32 }{
+		{20260300, 20260400}, {20261100, 20261200}, {20261200, 20270100}, {19991200, 20000100},
+	} {
+		if got := nextMonth(tc.month); got != tc.next {
+			t.Errorf("nextMonth(%d) = %d, want %d", tc.month, got, tc.next)
+		}
+		k := monthKey(nil, "cust-1", "api_calls", tc.month)
+		c, m, month, ok := monthKeyParts(k)
+		if !ok || c != "cust-1" || m != "api_calls" || month != tc.month {
+			t.Errorf("monthKeyParts(%q) = %q %q %d %v", k, c, m, month, ok)
+		}
+		if got := describeMonthKey(k); got != "cust-1/api_calls/"+dayOfNum(tc.month + 1).String()[:7] {
+			t.Errorf("describeMonthKey(%q) = %q", k, got)
+		}
+	}
+	for _, k := range [][]byte{
+		nil, []byte("abc"),
+		monthKey(nil, "c", "m", 20260301),            // a day, not a month
+		append(monthKey(nil, "c", "m", 20260300), 0), // a NUL in the metric
+		binary.BigEndian.AppendUint32(nil, 20260300), // no customer or metric
+	} {
+		if _, _, _, ok := monthKeyParts(k); ok {
+			t.Errorf("monthKeyParts(%q) took it for a month key", k)
+		}
 	}
 }

@@ -86,16 +86,12 @@ func allMetrics(tx *bolt.Tx) ([]Metric, error) {
 
 func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from, to uint32) ([]Total, error) {
 	rc := tx.Bucket(bucketRollupMonths).Cursor()
-	var key, end []byte
+	var key, prefix []byte
 	var seen map[string]struct{}
 	var dr dayRollup
 	for i := range metrics {
 		m := &metrics[i]
 		t := Total{Customer: customer, Metric: m.Code, Aggregation: m.Aggregation}
-		// A record of month M holds days M+1 … M+31: it counts if one of
-		// them can be before to, that is if M < to−1.
-		key = monthKey(key[:0], customer, m.Code, monthOf(from))
-		end = monthKey(end[:0], customer, m.Code, to-1)
 		var acc rollup
 		var seenAny bool
 		if m.Aggregation == AggUniqueCount {
@@ -104,9 +100,14 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 			}
 			clear(seen)
 		}
-		for k, v := rc.Seek(key); k != nil && bytes.Compare(k, end) < 0; k, v = rc.Next() {
+		// The records of the months that hold the days [from, to).
+		for month := monthOf(from); month+1 < to; month = nextMonth(month) {
+			key = monthKey(key[:0], customer, m.Code, month)
+			k, v := rc.Seek(key)
+			if !bytes.Equal(k, key) {
+				continue
+			}
 			mr, err := readMonth(v)
-			month := binary.BigEndian.Uint32(k[len(k)-4:])
 			for err == nil {
 				day, span, _, ok := mr.nextSpan()
 				if !ok {
@@ -147,7 +148,8 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 				return nil, fmt.Errorf("usage record %s: %w", describeMonthKey(k), err)
 			}
 			if mr.external && m.Aggregation == AggUniqueCount {
-				distinctApart(tx, k[:len(k)-4], max(from, month+1), min(to, month+32), seen)
+				prefix = append(append(append(append(prefix[:0], customer...), 0), m.Code...), 0)
+				distinctApart(tx, prefix, max(from, month+1), min(to, month+32), seen)
 			}
 		}
 		t.Events, t.LateEvents = acc.Events, acc.Late
@@ -173,7 +175,8 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 }
 
 // distinctApart adds to seen the distinct values kept in the
-// distinct_values bucket under prefix (customer|metric|) for the days
+// distinct_values bucket under prefix (customer|metric|, as rollupKey
+// begins) for the days
 // [from, to): exact, a union, not a sum of daily counts.
 func distinctApart(tx *bolt.Tx, prefix []byte, from, to uint32, seen map[string]struct{}) {
 	start := binary.BigEndian.AppendUint32(bytes.Clone(prefix), from)
