@@ -2,9 +2,12 @@ package ledger
 
 // Rollups as one record per customer, metric and month (schema 11).
 //
-// The rollup_months bucket maps customer|metric|MONTH → a month record, MONTH
-// being the month's YYYYMM00 (a DAY with day 0: the record sorts where its
-// days did). A record holds the month's daily rollups, and for unique_count
+// The rollup_months bucket maps MONTH|customer|metric → a month record, MONTH
+// being the month's YYYYMM00 as 4 bytes big-endian (a DAY with day 0). The
+// month comes first so that one month's records lie together: month-end
+// reads a month of every customer, and ingestion mostly writes the current
+// month (customer first spread a month's 15,000 records over every page of
+// a year's). A record holds the month's daily rollups, and for unique_count
 // metrics each day's distinct values with their reference counts:
 //
 //	byte    format (2)

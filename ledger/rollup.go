@@ -76,7 +76,7 @@ type slotKey struct {
 // touched are decoded: the stored bytes of the others are copied back as
 // they are (raw).
 type rollupSlot struct {
-	key      string // customer|metric|MONTH, the record's key
+	key      string // MONTH|customer|metric, the record's key
 	customer string // the customer id, and the month, for sortSlots
 	month    uint32
 	order    int // the slot's place in key order, once flush has sorted

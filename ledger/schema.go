@@ -30,7 +30,7 @@ var (
 	bucketIDRuns = []byte("idruns") // RUN|kind|PART → a run's header, bloom filter or entries (idruns.go)
 
 	// Rollups by month (schema 11, monthrecord.go).
-	bucketRollupMonths = []byte("rollup_months")   // customer|metric|MONTH → the month's daily rollups and, mostly, their distinct values
+	bucketRollupMonths = []byte("rollup_months")   // MONTH|customer|metric → the month's daily rollups and, mostly, their distinct values
 	bucketDistinct     = []byte("distinct_values") // customer|metric|DAY|value → reference count (uvarint), for the month records that keep them apart
 
 	// Billing (schema 2).
