@@ -192,6 +192,7 @@ func parseJSONLStream(ctx context.Context, br *bufio.Reader, name string, batchS
 		pb = parsedBatch{events: make([]Event, 0, batchSize), lines: make([]int, 0, batchSize), lastLn: pb.lastLn}
 		return true
 	}
+	ep := newEventParser()
 	var long []byte
 	for n := 1; ; n++ {
 		line, err := br.ReadSlice('\n')
@@ -213,7 +214,7 @@ func parseJSONLStream(ctx context.Context, br *bufio.Reader, name string, batchS
 		if t := bytes.TrimSpace(line); len(t) > 0 {
 			if len(t) > maxLine {
 				pb.rejects = append(pb.rejects, Rejection{File: name, Line: n, Reason: fmt.Sprintf("line longer than %d bytes", maxLine)})
-			} else if e, perr := ParseEventJSON(t); perr != nil {
+			} else if e, perr := ep.parse(t); perr != nil {
 				pb.rejects = append(pb.rejects, Rejection{File: name, Line: n, ID: e.ID, Reason: perr.Error()})
 			} else {
 				pb.events = append(pb.events, e)

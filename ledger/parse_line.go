@@ -1,0 +1,233 @@
+package ledger
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// eventParser reads the event lines of one import stream straight into
+// Events: the common shape (fastEventJSON's) without EventJSON and its map
+// of raw properties, and with the strings that repeat from line to line
+// (aliases, metric codes, property keys and values) and small values shared
+// rather than allocated per event. A line it cannot read so, or one that is
+// not a valid event, goes through ParseEventJSON's full path, so every
+// answer and error is the one that path gives (FuzzEventParser).
+type eventParser struct {
+	raw    rawEvent
+	strs   map[string]string // interned strings; nil: intern nothing
+	values []cachedValue     // direct-mapped by coefficient and exponent; nil: no cache
+}
+
+type cachedValue struct {
+	coef int64
+	exp  int32
+	set  bool
+	d    decimal.Decimal
+}
+
+const (
+	maxInterned    = 1 << 14 // strings; the table is emptied when full
+	maxInternedLen = 64      // longer strings are unlikely to repeat
+	valueCacheSize = 1 << 10
+)
+
+func newEventParser() *eventParser {
+	return &eventParser{strs: make(map[string]string), values: make([]cachedValue, valueCacheSize)}
+}
+
+// parse reads one event line.
+func (ep *eventParser) parse(data []byte) (Event, error) {
+	if e, ok := ep.fast(data); ok {
+		return e, nil
+	}
+	return parseEventJSONSlow(data)
+}
+
+// fast reads a line of fastEventJSON's shape that is a valid event, and
+// returns ok == false for anything else.
+func (ep *eventParser) fast(data []byte) (e Event, ok bool) {
+	p := fastParser{b: data}
+	r := &ep.raw
+	if !p.rawEvent(r) {
+		return e, false
+	}
+	if p.ws(); p.i != len(p.b) || len(r.id) == 0 || len(r.customer) == 0 || len(r.metric) == 0 || len(r.timestamp) == 0 {
+		return e, false
+	}
+	if e.Timestamp, ok = parseUTCTimestamp(r.timestamp); !ok {
+		t, err := ParseTimestamp(string(r.timestamp))
+		if err != nil {
+			return e, false
+		}
+		e.Timestamp = t
+	}
+	if r.value == nil || string(r.value) == "null" {
+		e.Value = ep.decimal(1, 0)
+	} else if e.Value, ok = ep.value(r.value); !ok {
+		return e, false
+	}
+	if len(r.props) > 0 {
+		e.Properties = make(map[string]string, len(r.props))
+		for _, kv := range r.props {
+			var v string
+			switch {
+			case kv.val[0] == '"':
+				v = ep.intern(kv.val[1 : len(kv.val)-1])
+			case smallNumber(kv.val):
+				v = ep.intern(kv.val)
+			default:
+				// A long number or one with an exponent: jsonScalar says
+				// whether decimal reads it.
+				s, err := jsonScalar(kv.val)
+				if err != nil {
+					return e, false
+				}
+				v = s
+			}
+			e.Properties[ep.intern(kv.key)] = v
+		}
+	}
+	e.ID = string(r.id)
+	e.Customer = ep.intern(r.customer)
+	e.Metric = ep.intern(r.metric)
+	return e, true
+}
+
+// intern returns b as a string, the same string each time while the table
+// holds it.
+func (ep *eventParser) intern(b []byte) string {
+	if ep.strs == nil || len(b) > maxInternedLen {
+		return string(b)
+	}
+	if s, ok := ep.strs[string(b)]; ok {
+		return s
+	}
+	if len(ep.strs) == maxInterned {
+		clear(ep.strs)
+	}
+	s := string(b)
+	ep.strs[s] = s
+	return s
+}
+
+// value reads an event's value, a JSON number or a string holding one, as
+// jsonDecimal does.
+func (ep *eventParser) value(raw []byte) (decimal.Decimal, bool) {
+	lit := raw
+	if lit[0] == '"' {
+		lit = lit[1 : len(lit)-1] // fastParser's strings have no escapes
+	}
+	coef, exp, ok := parseSmallDecimal(lit)
+	if !ok {
+		v, err := jsonDecimal(raw)
+		return v, err == nil
+	}
+	return ep.decimal(coef, exp), true
+}
+
+// decimal returns decimal.New(coef, exp), from the cache if it holds it. A
+// Decimal never changes its coefficient (every operation makes a new one),
+// so events can share one.
+func (ep *eventParser) decimal(coef int64, exp int32) decimal.Decimal {
+	if ep.values == nil {
+		return decimal.New(coef, exp)
+	}
+	h := (uint64(coef)*0x9e3779b97f4a7c15 + uint64(uint32(exp))) >> 54
+	c := &ep.values[h%valueCacheSize]
+	if !c.set || c.coef != coef || c.exp != exp {
+		*c = cachedValue{coef: coef, exp: exp, set: true, d: decimal.New(coef, exp)}
+	}
+	return c.d
+}
+
+// smallNumber reports whether a JSON number literal is one parseSmallDecimal
+// reads, which decimal.NewFromString always reads too.
+func smallNumber(lit []byte) bool {
+	_, _, ok := parseSmallDecimal(lit)
+	return ok
+}
+
+// parseSmallDecimal reads -?[0-9]+(\.[0-9]+)? of at most 18 characters
+// besides the point: the literals decimal.NewFromString reads through an
+// int64 into decimal.New(coef, exp), which is what this returns.
+func parseSmallDecimal(lit []byte) (coef int64, exp int32, ok bool) {
+	i, neg := 0, false
+	if len(lit) > 0 && lit[0] == '-' {
+		i, neg = 1, true
+	}
+	digits, point := 0, -1
+	for ; i < len(lit); i++ {
+		switch c := lit[i]; {
+		case c >= '0' && c <= '9':
+			coef = coef*10 + int64(c-'0')
+			digits++
+		case c == '.' && point < 0 && digits > 0:
+			point = i
+		default:
+			return 0, 0, false
+		}
+	}
+	n := len(lit)
+	if point >= 0 {
+		if point == len(lit)-1 {
+			return 0, 0, false
+		}
+		exp = -int32(len(lit) - 1 - point)
+		n--
+	}
+	if digits == 0 || n > 18 {
+		return 0, 0, false
+	}
+	if neg {
+		coef = -coef
+	}
+	return coef, exp, true
+}
+
+// parseUTCTimestamp reads the commonest RFC 3339 form,
+// 2006-01-02T15:04:05Z, into what time.Parse(time.RFC3339Nano, s) gives
+// for it; anything else (fractions, offsets, a malformed time) returns
+// ok == false and is left to time.Parse.
+func parseUTCTimestamp(s []byte) (t time.Time, ok bool) {
+	if len(s) != len("2006-01-02T15:04:05Z") || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+		s[13] != ':' || s[16] != ':' || s[19] != 'Z' {
+		return t, false
+	}
+	ok = true
+	num := func(i, j, lo, hi int) int {
+		n := 0
+		for _, c := range s[i:j] {
+			if c < '0' || c > '9' {
+				ok = false
+				return lo
+			}
+			n = n*10 + int(c-'0')
+		}
+		if n < lo || n > hi {
+			ok = false
+		}
+		return n
+	}
+	year, month := num(0, 4, 0, 9999), num(5, 7, 1, 12)
+	day := num(8, 10, 1, 31)
+	hour, minute, sec := num(11, 13, 0, 23), num(14, 16, 0, 59), num(17, 19, 0, 59)
+	if !ok || day > daysIn(time.Month(month), year) {
+		return t, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
+}
+
+// daysIn is the number of days of month in year.
+func daysIn(month time.Month, year int) int {
+	switch month {
+	case time.February:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case time.April, time.June, time.September, time.November:
+		return 30
+	}
+	return 31
+}
