@@ -87,7 +87,8 @@ type rawEvent struct {
 	id, customer, metric, timestamp []byte
 	value                           []byte // the JSON text, nil if absent
 	props                           []rawProp
-	hasProps                        bool // "properties" was present, if empty
+	propsText                       []byte // the properties object
+	hasProps                        bool   // "properties" was present, if empty
 }
 
 // rawProp is one property: its key and its value's JSON text.
@@ -128,9 +129,12 @@ func (p *fastParser) rawEvent(r *rawEvent) bool {
 			r.value = raw
 		case "properties":
 			bit, r.hasProps = 32, true
+			p.ws()
+			start := p.i
 			if !p.properties(r) {
 				return false
 			}
+			r.propsText = p.b[start:p.i]
 		default:
 			return false
 		}

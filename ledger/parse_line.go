@@ -14,9 +14,10 @@ import (
 // not a valid event, goes through ParseEventJSON's full path, so every
 // answer and error is the one that path gives (FuzzEventParser).
 type eventParser struct {
-	raw    rawEvent
-	strs   map[string]string // interned strings; nil: intern nothing
-	values []cachedValue     // direct-mapped by coefficient and exponent; nil: no cache
+	raw      rawEvent
+	strs     map[string]string            // interned strings; nil: intern nothing
+	propMaps map[string]map[string]string // by the properties object's text
+	values   []cachedValue                // direct-mapped by coefficient and exponent; nil: no cache
 }
 
 type cachedValue struct {
@@ -27,13 +28,15 @@ type cachedValue struct {
 }
 
 const (
-	maxInterned    = 1 << 14 // strings; the table is emptied when full
-	maxInternedLen = 64      // longer strings are unlikely to repeat
-	valueCacheSize = 1 << 10
+	maxInterned       = 1 << 14 // strings; the table is emptied when full
+	maxInternedLen    = 64      // longer strings are unlikely to repeat
+	maxSharedProps    = 1 << 12 // properties maps; emptied when full
+	maxSharedPropsLen = 128     // the longest properties object shared
+	valueCacheSize    = 1 << 10
 )
 
 func newEventParser() *eventParser {
-	return &eventParser{strs: make(map[string]string), values: make([]cachedValue, valueCacheSize)}
+	return &eventParser{strs: make(map[string]string), values: make([]cachedValue, valueCacheSize), propMaps: make(map[string]map[string]string)}
 }
 
 // parse reads one event line.
@@ -68,30 +71,48 @@ func (ep *eventParser) fast(data []byte) (e Event, ok bool) {
 		return e, false
 	}
 	if len(r.props) > 0 {
-		e.Properties = make(map[string]string, len(r.props))
-		for _, kv := range r.props {
-			var v string
-			switch {
-			case kv.val[0] == '"':
-				v = ep.intern(kv.val[1 : len(kv.val)-1])
-			case smallNumber(kv.val):
-				v = ep.intern(kv.val)
-			default:
-				// A long number or one with an exponent: jsonScalar says
-				// whether decimal reads it.
-				s, err := jsonScalar(kv.val)
-				if err != nil {
-					return e, false
-				}
-				v = s
-			}
-			e.Properties[ep.intern(kv.key)] = v
+		if e.Properties, ok = ep.properties(r); !ok {
+			return e, false
 		}
 	}
 	e.ID = string(r.id)
 	e.Customer = ep.intern(r.customer)
 	e.Metric = ep.intern(r.metric)
 	return e, true
+}
+
+// properties returns r's properties as a map; lines with the same
+// properties object share one (see eventParser).
+func (ep *eventParser) properties(r *rawEvent) (map[string]string, bool) {
+	if m, ok := ep.propMaps[string(r.propsText)]; ok {
+		return m, true
+	}
+	m := make(map[string]string, len(r.props))
+	for _, kv := range r.props {
+		var v string
+		switch {
+		case kv.val[0] == '"':
+			v = ep.intern(kv.val[1 : len(kv.val)-1])
+		case smallNumber(kv.val):
+			v = ep.intern(kv.val)
+		default:
+			// A long number or one with an exponent: jsonScalar says
+			// whether decimal reads it.
+			s, err := jsonScalar(kv.val)
+			if err != nil {
+				return nil, false
+			}
+			v = s
+		}
+		m[ep.intern(kv.key)] = v
+	}
+	if ep.propMaps != nil && len(r.propsText) <= maxSharedPropsLen {
+		if len(ep.propMaps) == maxSharedProps {
+			clear(ep.propMaps)
+		}
+		ep.propMaps[string(r.propsText)] = m
+	}
+	return m, true
 }
 
 // intern returns b as a string, the same string each time while the table
