@@ -170,7 +170,8 @@ func (b *Book) IngestShared(ctx context.Context, events []Event) ([]Result, erro
 // validated, its id hashed and the visiting order sorted. None of this needs
 // the book, so it runs outside the transaction (and outside bbolt's writer
 // lock): on the request's goroutine for Ingest, on the parsing goroutine for
-// Import.
+// Import. An import's events may share Properties maps (see eventParser):
+// the writer only reads them.
 type prepared struct {
 	events []Event
 	hashes [][8]byte
