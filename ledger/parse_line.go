@@ -8,16 +8,20 @@ import (
 
 // eventParser reads the event lines of one import stream straight into
 // Events: the common shape (fastEventJSON's) without EventJSON and its map
-// of raw properties, and with the strings that repeat from line to line
-// (aliases, metric codes, property keys and values) and small values shared
-// rather than allocated per event. A line it cannot read so, or one that is
-// not a valid event, goes through ParseEventJSON's full path, so every
-// answer and error is the one that path gives (FuzzEventParser).
+// of raw properties, and with what repeats from line to line shared rather
+// than allocated per event: strings (aliases, metric codes, property keys
+// and values), small values, and whole Properties maps, which were a third
+// of the parsing side's memory. Events of one stream may therefore share a
+// Properties map: the import only reads them. A line it cannot read so, or
+// one that is not a valid event, goes through ParseEventJSON's full path,
+// so every answer and error is the one that path gives (FuzzEventParser).
+// The zero eventParser shares nothing.
 type eventParser struct {
 	raw      rawEvent
-	strs     map[string]string            // interned strings; nil: intern nothing
-	propMaps map[string]map[string]string // by the properties object's text
-	values   []cachedValue                // direct-mapped by coefficient and exponent; nil: no cache
+	names    sharing[string]            // aliases, metric codes, property keys
+	texts    sharing[string]            // property values
+	propMaps sharing[map[string]string] // by the properties object's text
+	values   []cachedValue              // direct-mapped by coefficient and exponent
 }
 
 type cachedValue struct {
@@ -28,15 +32,48 @@ type cachedValue struct {
 }
 
 const (
-	maxInterned       = 1 << 14 // strings; the table is emptied when full
-	maxInternedLen    = 64      // longer strings are unlikely to repeat
-	maxSharedProps    = 1 << 12 // properties maps; emptied when full
-	maxSharedPropsLen = 128     // the longest properties object shared
-	valueCacheSize    = 1 << 10
+	maxShared      = 1 << 14 // entries of a sharing table
+	maxSharedLen   = 128     // the longest text shared
+	valueCacheSize = 1 << 10
 )
 
 func newEventParser() *eventParser {
-	return &eventParser{strs: make(map[string]string), values: make([]cachedValue, valueCacheSize), propMaps: make(map[string]map[string]string)}
+	return &eventParser{names: newSharing[string](), texts: newSharing[string](), propMaps: newSharing[map[string]string](),
+		values: make([]cachedValue, valueCacheSize)}
+}
+
+// sharing is a bounded table of what a stream's lines repeat, by its text.
+// When the table is full it is emptied; if it had fewer hits than entries,
+// the stream's texts do not repeat (ids, say) and the table is dropped, so
+// such a stream pays for at most maxShared look-ups that missed.
+type sharing[V any] struct {
+	m    map[string]V // nil: share nothing
+	hits int          // since the table was last emptied
+}
+
+func newSharing[V any]() sharing[V] { return sharing[V]{m: make(map[string]V)} }
+
+func (t *sharing[V]) get(text []byte) (v V, ok bool) {
+	if v, ok = t.m[string(text)]; ok {
+		t.hits++
+	}
+	return v, ok
+}
+
+// keeps reports whether put would keep text.
+func (t *sharing[V]) keeps(text []byte) bool { return t.m != nil && len(text) <= maxSharedLen }
+
+// put adds text, which t keeps, and its v.
+func (t *sharing[V]) put(text string, v V) {
+	if len(t.m) == maxShared {
+		if t.hits < len(t.m) {
+			t.m = nil
+			return
+		}
+		clear(t.m)
+		t.hits = 0
+	}
+	t.m[text] = v
 }
 
 // parse reads one event line.
@@ -76,15 +113,15 @@ func (ep *eventParser) fast(data []byte) (e Event, ok bool) {
 		}
 	}
 	e.ID = string(r.id)
-	e.Customer = ep.intern(r.customer)
-	e.Metric = ep.intern(r.metric)
+	e.Customer = intern(&ep.names, r.customer)
+	e.Metric = intern(&ep.names, r.metric)
 	return e, true
 }
 
 // properties returns r's properties as a map; lines with the same
 // properties object share one (see eventParser).
 func (ep *eventParser) properties(r *rawEvent) (map[string]string, bool) {
-	if m, ok := ep.propMaps[string(r.propsText)]; ok {
+	if m, ok := ep.propMaps.get(r.propsText); ok {
 		return m, true
 	}
 	m := make(map[string]string, len(r.props))
@@ -92,9 +129,9 @@ func (ep *eventParser) properties(r *rawEvent) (map[string]string, bool) {
 		var v string
 		switch {
 		case kv.val[0] == '"':
-			v = ep.intern(kv.val[1 : len(kv.val)-1])
+			v = intern(&ep.texts, kv.val[1:len(kv.val)-1])
 		case smallNumber(kv.val):
-			v = ep.intern(kv.val)
+			v = intern(&ep.texts, kv.val)
 		default:
 			// A long number or one with an exponent: jsonScalar says
 			// whether decimal reads it.
@@ -104,31 +141,24 @@ func (ep *eventParser) properties(r *rawEvent) (map[string]string, bool) {
 			}
 			v = s
 		}
-		m[ep.intern(kv.key)] = v
+		m[intern(&ep.names, kv.key)] = v
 	}
-	if ep.propMaps != nil && len(r.propsText) <= maxSharedPropsLen {
-		if len(ep.propMaps) == maxSharedProps {
-			clear(ep.propMaps)
-		}
-		ep.propMaps[string(r.propsText)] = m
+	if ep.propMaps.keeps(r.propsText) {
+		ep.propMaps.put(string(r.propsText), m)
 	}
 	return m, true
 }
 
-// intern returns b as a string, the same string each time while the table
-// holds it.
-func (ep *eventParser) intern(b []byte) string {
-	if ep.strs == nil || len(b) > maxInternedLen {
-		return string(b)
-	}
-	if s, ok := ep.strs[string(b)]; ok {
+// intern returns b as a string, the same string each time while t holds
+// it.
+func intern(t *sharing[string], b []byte) string {
+	if s, ok := t.get(b); ok {
 		return s
 	}
-	if len(ep.strs) == maxInterned {
-		clear(ep.strs)
-	}
 	s := string(b)
-	ep.strs[s] = s
+	if t.keeps(b) {
+		t.put(s, s)
+	}
 	return s
 }
 
