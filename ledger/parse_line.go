@@ -44,8 +44,9 @@ func newEventParser() *eventParser {
 
 // sharing is a bounded table of what a stream's lines repeat, by its text.
 // When the table is full it is emptied; if it had fewer hits than entries,
-// the stream's texts do not repeat (ids, say) and the table is dropped, so
-// such a stream pays for at most maxShared look-ups that missed.
+// the stream's texts do not repeat (ids, say), or not within maxShared
+// others, and the table is dropped, so such a stream pays for at most
+// maxShared look-ups that missed.
 type sharing[V any] struct {
 	m    map[string]V // nil: share nothing
 	hits int          // since the table was last emptied
