@@ -114,8 +114,8 @@ func (ep *eventParser) fast(data []byte) (e Event, ok bool) {
 		}
 	}
 	e.ID = string(r.id)
-	e.Customer = intern(&ep.names, r.customer)
-	e.Metric = intern(&ep.names, r.metric)
+	e.Customer = sharedText(&ep.names, r.customer)
+	e.Metric = sharedText(&ep.names, r.metric)
 	return e, true
 }
 
@@ -130,9 +130,9 @@ func (ep *eventParser) properties(r *rawEvent) (map[string]string, bool) {
 		var v string
 		switch {
 		case kv.val[0] == '"':
-			v = intern(&ep.texts, kv.val[1:len(kv.val)-1])
+			v = sharedText(&ep.texts, kv.val[1:len(kv.val)-1])
 		case smallNumber(kv.val):
-			v = intern(&ep.texts, kv.val)
+			v = sharedText(&ep.texts, kv.val)
 		default:
 			// A long number or one with an exponent: jsonScalar says
 			// whether decimal reads it.
@@ -142,7 +142,7 @@ func (ep *eventParser) properties(r *rawEvent) (map[string]string, bool) {
 			}
 			v = s
 		}
-		m[intern(&ep.names, kv.key)] = v
+		m[sharedText(&ep.names, kv.key)] = v
 	}
 	if ep.propMaps.keeps(r.propsText) {
 		ep.propMaps.put(string(r.propsText), m)
@@ -150,9 +150,9 @@ func (ep *eventParser) properties(r *rawEvent) (map[string]string, bool) {
 	return m, true
 }
 
-// intern returns b as a string, the same string each time while t holds
+// sharedText returns b as a string, the same string each time while t holds
 // it.
-func intern(t *sharing[string], b []byte) string {
+func sharedText(t *sharing[string], b []byte) string {
 	if s, ok := t.get(b); ok {
 		return s
 	}
