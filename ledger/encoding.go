@@ -28,9 +28,11 @@ package ledger
 //	varint  latest timestamp, str latest event id, str latest value
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -160,16 +162,57 @@ func eventParts(buf []byte, e *Event) (out []byte, head, mid int) {
 	head = len(buf)
 	buf = appendStr(buf, e.Metric)
 	buf = binary.AppendVarint(buf, e.Timestamp.UnixNano())
-	buf = appendStr(buf, e.Value.String())
+	buf = appendDecimalStr(buf, e.Value)
 	mid = len(buf)
 	buf = binary.AppendUvarint(buf, uint64(len(e.Properties)))
-	if len(e.Properties) > 0 {
+	if len(e.Properties) == 1 {
+		for k, v := range e.Properties { // nothing to sort: no slice of keys
+			buf = appendStr(buf, k)
+			buf = appendStr(buf, v)
+		}
+	} else if len(e.Properties) > 1 {
 		for _, k := range sortedKeys(e.Properties) {
 			buf = appendStr(buf, k)
 			buf = appendStr(buf, e.Properties[k])
 		}
 	}
 	return buf, head, mid
+}
+
+// appendDecimalStr is appendStr(buf, d.String()) without the string:
+// String formats through big.Int's Text, which allocates. An int64
+// coefficient with an exponent from -18 to 0 (every value the parser makes
+// from a short literal) is formatted here as String would
+// (TestAppendDecimalStr); anything else goes through String.
+func appendDecimalStr(buf []byte, d decimal.Decimal) []byte {
+	exp := d.Exponent()
+	if exp > 0 || exp < -18 || d.NumDigits() > 18 || !decimal.TrimTrailingZeros {
+		return appendStr(buf, d.String())
+	}
+	var digits, text [48]byte
+	coef := d.CoefficientInt64()
+	abs := strconv.AppendUint(digits[:0], uint64(max(coef, -coef)), 10)
+	s := text[:0]
+	if coef < 0 {
+		s = append(s, '-')
+	}
+	frac := int(-exp)
+	var lead int // zeros between the point and abs
+	if len(abs) > frac {
+		s = append(s, abs[:len(abs)-frac]...)
+		abs = abs[len(abs)-frac:]
+	} else {
+		s = append(s, '0')
+		lead = frac - len(abs)
+	}
+	abs = bytes.TrimRight(abs, "0")
+	if len(abs) > 0 {
+		s = append(s, '.')
+		s = append(s, "000000000000000000"[:lead]...)
+		s = append(s, abs...)
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(s)))
+	return append(buf, s...)
 }
 
 // encodeEventParts is encodeEvent from the parts eventParts made of e.Event.

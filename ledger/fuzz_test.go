@@ -155,3 +155,46 @@ func FuzzFastEventBatchJSON(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEventParser: the import's line reader gives, for every input, the
+// event and error that encoding/json and EventJSON.Event give, also when
+// its tables of strings and values already hold the line's (the second
+// read).
+func FuzzEventParser(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"1","customer":"acme","metric":"gb","timestamp":"2026-03-01T10:00:00Z","value":2.5}`,
+		`{"id":"1","customer":"acme","metric":"gb","timestamp":"2026-03-01T10:00:00+01:00","value":"1e3","properties":{"a":"x","b":-1.5}}`,
+		`{"id":"a","customer":"c","metric":"m","timestamp":"2024-02-29T23:59:59Z","value":"-0.50","properties":{"u":"u1","n":123456789012345678}}`,
+		`{"id":"a","customer":"c","metric":"m","timestamp":"2023-02-29T00:00:00Z"}`,
+		`{"id":"a","customer":"c","metric":"m","timestamp":"2026-03-01T24:00:00Z","value":null}`,
+		`{"id":"a","customer":"c","metric":"m","timestamp":"2026-03-01T10:00:00.5Z","value":-12345678901234567.8}`,
+		`{"id":"a","customer":"c","metric":"m","timestamp":"2026-03-01T10:00:00Z","value":1e99999999999}`,
+		`{"id":"a","customer":"c","metric":"m","timestamp":"2026-03-01T10:00:00Z","properties":{"n":1e99999999999}}`,
+		`{"id":"a","customer":"c","metric":"m","timestamp":"2026-03-01T10:00:00Z","value":"","properties":{}}`,
+		`{"id":"1","customer":"","metric":"gb","timestamp":"x"}`, `{"id":"1","id":"2"}`, `{}`, `[]`, `null`, `{`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, wantErr := reference(data)
+		ep := newEventParser()
+		for range 2 {
+			got, err := ep.parse(data)
+			if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+				t.Fatalf("%q: error %v, encoding/json's path %v", data, err, wantErr)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("%q: %#v, encoding/json's path %#v", data, got, want)
+			}
+		}
+	})
+}
+
+// reference reads an event line with encoding/json alone.
+func reference(data []byte) (Event, error) {
+	var j EventJSON
+	if err := json.Unmarshal(data, &j); err != nil {
+		return Event{}, jsonError(err)
+	}
+	return j.Event()
+}

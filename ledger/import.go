@@ -223,6 +223,7 @@ func (b *batcher) send() bool {
 func parseJSONLStream(ctx context.Context, br *bufio.Reader, name string, batchSize int, cr *countingReader, out chan<- parsedBatch) error {
 	bt := newBatcher(ctx, br, cr, batchSize, out)
 	pb := &bt.pb
+	ep := newEventParser()
 	var long []byte
 	for n := 1; ; n++ {
 		line, err := br.ReadSlice('\n')
@@ -244,7 +245,7 @@ func parseJSONLStream(ctx context.Context, br *bufio.Reader, name string, batchS
 		if t := bytes.TrimSpace(line); len(t) > 0 {
 			if len(t) > maxLine {
 				pb.rejects = append(pb.rejects, Rejection{File: name, Line: n, Reason: fmt.Sprintf("line longer than %d bytes", maxLine)})
-			} else if e, perr := ParseEventJSON(t); perr != nil {
+			} else if e, perr := ep.parse(t); perr != nil {
 				pb.rejects = append(pb.rejects, Rejection{File: name, Line: n, ID: e.ID, Reason: perr.Error()})
 			} else {
 				pb.events = append(pb.events, e)

@@ -64,64 +64,107 @@ func FastEventBatchJSON(data []byte) (events []EventJSON, ok bool) {
 
 // event reads one event object (see fastEventJSON).
 func (p *fastParser) event() (j EventJSON, ok bool) {
-	if !p.byte('{') {
+	var r rawEvent
+	if !p.rawEvent(&r) {
 		return j, false
 	}
-	var seen uint8
-	if p.peek() == '}' {
-		p.i++
-	} else {
-		for {
-			key, ok := p.str()
-			if !ok || !p.byte(':') {
-				return j, false
-			}
-			var bit uint8
-			switch string(key) {
-			case "id", "customer", "metric", "timestamp":
-				s, ok := p.str()
-				if !ok {
-					return j, false
-				}
-				switch string(key) {
-				case "id":
-					bit, j.ID = 1, string(s)
-				case "customer":
-					bit, j.Customer = 2, string(s)
-				case "metric":
-					bit, j.Metric = 4, string(s)
-				default:
-					bit, j.Timestamp = 8, string(s)
-				}
-			case "value":
-				bit = 16
-				raw, ok := p.scalar(true)
-				if !ok {
-					return j, false
-				}
-				j.Value = json.RawMessage(raw)
-			case "properties":
-				bit = 32
-				if j.Properties, ok = p.properties(); !ok {
-					return j, false
-				}
-			default:
-				return j, false
-			}
-			if seen&bit != 0 {
-				return j, false // a repeated key: encoding/json's rules decide
-			}
-			seen |= bit
-			if p.byte(',') {
-				continue
-			}
-			if p.byte('}') {
-				break
-			}
-			return j, false
+	j = EventJSON{ID: string(r.id), Customer: string(r.customer), Metric: string(r.metric), Timestamp: string(r.timestamp)}
+	if r.value != nil {
+		j.Value = json.RawMessage(r.value)
+	}
+	if r.hasProps {
+		j.Properties = make(map[string]json.RawMessage, len(r.props))
+		for _, kv := range r.props {
+			j.Properties[string(kv.key)] = json.RawMessage(kv.val)
 		}
 	}
 	return j, true
+}
+
+// rawEvent is an event object as fastParser.rawEvent read it: slices of the
+// line, nothing allocated but props (kept between calls by its owner).
+type rawEvent struct {
+	id, customer, metric, timestamp []byte
+	value                           []byte // the JSON text, nil if absent
+	props                           []rawProp
+	propsText                       []byte // the properties object
+	hasProps                        bool   // "properties" was present, if empty
+}
+
+// rawProp is one property: its key and its value's JSON text.
+type rawProp struct{ key, val []byte }
+
+// maxFastProps bounds the properties the fast path reads; more go to
+// encoding/json (and are then rejected by Validate, which allows 64).
+const maxFastProps = 64
+
+// rawEvent reads one event object into r (see fastEventJSON).
+func (p *fastParser) rawEvent(r *rawEvent) bool {
+	*r = rawEvent{props: r.props[:0]}
+	var seen uint8
+	return p.object(func(key []byte) bool {
+		var bit uint8
+		switch string(key) {
+		case "id", "customer", "metric", "timestamp":
+			s, ok := p.str()
+			if !ok {
+				return false
+			}
+			switch string(key) {
+			case "id":
+				bit, r.id = 1, s
+			case "customer":
+				bit, r.customer = 2, s
+			case "metric":
+				bit, r.metric = 4, s
+			default:
+				bit, r.timestamp = 8, s
+			}
+		case "value":
+			bit = 16
+			raw, ok := p.scalar(true)
+			if !ok {
+				return false
+			}
+			r.value = raw
+		case "properties":
+			bit, r.hasProps = 32, true
+			p.ws()
+			start := p.i
+			if !p.properties(r) {
+				return false
+			}
+			r.propsText = p.b[start:p.i]
+		default:
+			return false
+		}
+		if seen&bit != 0 {
+			return false // a repeated key: encoding/json's rules decide
+		}
+		seen |= bit
+		return true
+	})
+}
+
+// object reads a JSON object, calling field after each key and its colon
+// to read the value.
+func (p *fastParser) object(field func(key []byte) bool) bool {
+	if !p.byte('{') {
+		return false
+	}
+	if p.byte('}') {
+		return true
+	}
+	for {
+		key, ok := p.str()
+		if !ok || !p.byte(':') || !field(key) {
+			return false
+		}
+		if p.byte(',') {
+			continue
+		}
+		return p.byte('}')
+	}
 }
 
 type fastParser struct {
@@ -248,34 +291,19 @@ func (p *fastParser) number() bool {
 	return true
 }
 
-// properties reads a flat object of strings and numbers.
-func (p *fastParser) properties() (map[string]json.RawMessage, bool) {
-	if !p.byte('{') {
-		return nil, false
-	}
-	m := map[string]json.RawMessage{}
-	if p.byte('}') {
-		return m, true
-	}
-	for {
-		k, ok := p.str()
-		if !ok || !p.byte(':') {
-			return nil, false
-		}
+// properties reads a flat object of strings and numbers into r.props.
+func (p *fastParser) properties(r *rawEvent) bool {
+	return p.object(func(k []byte) bool {
 		v, ok := p.scalar(false)
-		if !ok {
-			return nil, false
+		if !ok || len(r.props) == maxFastProps {
+			return false
 		}
-		if _, dup := m[string(k)]; dup {
-			return nil, false
+		for _, kv := range r.props {
+			if string(kv.key) == string(k) {
+				return false // a repeated key: encoding/json's rules decide
+			}
 		}
-		m[string(k)] = json.RawMessage(v)
-		if p.byte(',') {
-			continue
-		}
-		if p.byte('}') {
-			return m, true
-		}
-		return nil, false
-	}
+		r.props = append(r.props, rawProp{k, v})
+		return true
+	})
 }

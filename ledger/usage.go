@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -171,7 +170,8 @@ func (b *Book) IngestShared(ctx context.Context, events []Event) ([]Result, erro
 // validated, its id hashed and the visiting order sorted. None of this needs
 // the book, so it runs outside the transaction (and outside bbolt's writer
 // lock): on the request's goroutine for Ingest, on the parsing goroutine for
-// Import.
+// Import. An import's events may share Properties maps (see eventParser):
+// the writer only reads them.
 type prepared struct {
 	events []Event
 	hashes [][8]byte
@@ -246,16 +246,10 @@ func prepare(events []Event) *prepared {
 		p.aliasOf[i] = intern(aliasIdx, &p.aliases, e.Customer)
 		p.metricOf[i] = intern(metricIdx, &p.metrics, e.Metric)
 		p.hashes[i] = idHash(e.ID)
-		p.order[i] = prepItem{binary.BigEndian.Uint64(p.hashes[i][:]), int32(i)}
 	}
 	// Visiting events in the order of their idempotency keys turns the index
 	// puts into in-order inserts; ties keep repeats of an id in arrival order.
-	slices.SortFunc(p.order, func(x, y prepItem) int {
-		if c := cmp.Compare(x.h, y.h); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.i, y.i)
-	})
+	hashOrder(p.order, p.hashes)
 	return p
 }
 
