@@ -180,7 +180,7 @@ func decodeMonthRecord(v []byte, alias bool) (monthRecord, error) {
 			break
 		}
 		m.days = append(m.days, dayRollup{})
-		if err := decodeDay(span, &m.days[len(m.days)-1], alias); err != nil {
+		if err := decodeDay(span, &m.days[len(m.days)-1], alias, dayAll); err != nil {
 			return m, err
 		}
 	}
@@ -260,21 +260,55 @@ func (m *monthReader) err() error {
 	return m.d.err
 }
 
+// dayParts says what decodeDay decodes beyond a day's counts (events,
+// late events, distinct values); it skips the rest.
+type dayParts uint8
+
+const (
+	daySum dayParts = 1 << iota
+	dayMax
+	dayLatest
+	dayValues
+	dayAll = daySum | dayMax | dayLatest | dayValues
+)
+
 // decodeDay decodes a day's bytes (nextSpan) into dr, reusing dr.values'
-// room. With alias, the values' strings are over span's bytes.
-func decodeDay(span []byte, dr *dayRollup, alias bool) error {
+// room; only the parts in need. With alias, the values' strings are over
+// span's bytes.
+func decodeDay(span []byte, dr *dayRollup, alias bool, need dayParts) error {
 	d := decoder{b: span}
 	values := dr.values[:0]
 	*dr = dayRollup{day: d.byte()}
 	r := &dr.r
 	r.Events, r.Late, r.Uniques = d.uvarint(), d.uvarint(), d.uvarint()
-	r.Sum, _ = d.dec()
-	if mx, ok := d.dec(); ok {
+	if need&daySum != 0 {
+		r.Sum, _ = d.dec()
+	} else {
+		d.skipDec()
+	}
+	if need&dayMax == 0 {
+		d.skipDec()
+	} else if mx, ok := d.dec(); ok {
 		r.Max = &mx
 	}
 	r.LatestTS = d.varint()
-	r.LatestID = d.str()
-	r.Latest, _ = d.dec()
+	if need&dayLatest != 0 {
+		r.LatestID = d.str()
+		r.Latest, _ = d.dec()
+	} else {
+		d.skipStr()
+		d.skipDec()
+	}
+	if need&dayValues == 0 {
+		for k := d.uvarint(); k > 0 && d.err == nil; k-- {
+			d.skipStr()
+			d.uvarint()
+		}
+		if d.err == nil && len(d.b) != 0 {
+			return errCorrupt
+		}
+		return d.err
+	}
 	k := d.uvarint()
 	if d.err != nil || k > uint64(len(d.b)) {
 		return errCorrupt
@@ -437,7 +471,7 @@ func describeMonthKey(k []byte) string {
 	if !ok {
 		return strings.ToValidUTF8(fmt.Sprintf("%q", k), "?")
 	}
-	return customer + "/" + metric + "/" + dayOfNum(month+1).String()[:7]
+	return customer + "/" + metric + "/" + dayOfNum(month + 1).String()[:7]
 }
 
 // foldRollupsIntoMonths is the migration from schema 10: the rollups

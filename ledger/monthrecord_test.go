@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -285,4 +286,36 @@ func TestMonthKeys(t *testing.T) {
 			t.Errorf("monthKeyParts(%q) took it for a month key", k)
 		}
 	}
+}
+
+// TestPropDecimalSumIsExact: decimalSum, which adds in an int64 while it
+// can, equals adding the decimals one by one, across exponents and at the
+// edges of int64.
+func TestPropDecimalSumIsExact(t *testing.T) {
+	// Eleven of the largest coefficients the int64 path takes (18 digits)
+	// overflow it.
+	var s decimalSum
+	for range 11 {
+		s.add(decimal.New(999_999_999_999_999_999, -2))
+	}
+	if want := decimal.New(999_999_999_999_999_999, -2).Mul(decimal.NewFromInt(11)); !s.total().Equal(want) {
+		t.Fatalf("decimalSum %s, want %s", s.total(), want)
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		var s decimalSum
+		want := decimal.Zero
+		for range rapid.IntRange(0, 12).Draw(t, "n") {
+			c := rapid.OneOf(rapid.Int64Range(-1000, 1000), rapid.Int64(),
+				rapid.SampledFrom([]int64{math.MaxInt64, math.MinInt64, 999_999_999_999_999_999, -999_999_999_999_999_999})).Draw(t, "c")
+			x := decimal.New(c, int32(rapid.IntRange(-1, 0).Draw(t, "e")))
+			if rapid.Bool().Draw(t, "big") {
+				x = x.Mul(decimal.New(1, 20)) // past 18 digits
+			}
+			s.add(x)
+			want = want.Add(x)
+		}
+		if got := s.total(); !got.Equal(want) {
+			t.Fatalf("decimalSum %s, want %s", got, want)
+		}
+	})
 }

@@ -102,7 +102,7 @@ func (w *writer) day(s *rollupSlot, d uint8) (*dayRollup, error) {
 	w.dayPool = w.dayPool[1:]
 	dr.day = d
 	if raw := s.raw[d]; raw != nil {
-		if err := decodeDay(raw, dr, false); err != nil {
+		if err := decodeDay(raw, dr, false, dayAll); err != nil {
 			return nil, fmt.Errorf("usage record %s day %d: %w", describeMonthKey([]byte(s.key)), d, err)
 		}
 		s.rawN -= len(dr.values)

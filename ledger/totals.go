@@ -63,8 +63,9 @@ func (b *Book) AllTotals(from, to pricing.Date) ([]Total, error) {
 		if err != nil {
 			return err
 		}
+		tr := newTotalsReader(tx)
 		return tx.Bucket(bucketCustomers).ForEach(func(k, _ []byte) error {
-			out, err = totalsTx(tx, out, string(k), metrics, dayNum(from), dayNum(to))
+			out, err = tr.read(out, string(k), metrics, dayNum(from), dayNum(to))
 			return err
 		})
 	})
@@ -85,26 +86,42 @@ func allMetrics(tx *bolt.Tx) ([]Metric, error) {
 }
 
 func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from, to uint32) ([]Total, error) {
-	rc := tx.Bucket(bucketRollupMonths).Cursor()
-	var key, prefix []byte
-	var seen map[string]struct{}
-	var dr dayRollup
+	return newTotalsReader(tx).read(out, customer, metrics, from, to)
+}
+
+// totalsReader reads totals from month records; AllTotals keeps one for
+// every customer, so its scratch (the distinct-value set above all) is
+// made once.
+type totalsReader struct {
+	tx          *bolt.Tx
+	rc          *bolt.Cursor
+	key, prefix []byte
+	seen        map[string]struct{}
+	dr          dayRollup
+}
+
+func newTotalsReader(tx *bolt.Tx) *totalsReader {
+	return &totalsReader{tx: tx, rc: tx.Bucket(bucketRollupMonths).Cursor(), seen: map[string]struct{}{}}
+}
+
+// needs is what totals read of a day, by aggregation.
+var needs = map[Aggregation]dayParts{AggSum: daySum, AggMax: dayMax, AggLatest: dayLatest, AggUniqueCount: dayValues}
+
+// read appends customer's totals of metrics over the days [from, to).
+func (tr *totalsReader) read(out []Total, customer string, metrics []Metric, from, to uint32) ([]Total, error) {
 	for i := range metrics {
 		m := &metrics[i]
 		t := Total{Customer: customer, Metric: m.Code, Aggregation: m.Aggregation}
 		var acc rollup
+		var sum decimalSum
 		var seenAny bool
-		if m.Aggregation == AggUniqueCount {
-			if seen == nil {
-				seen = map[string]struct{}{}
-			}
-			clear(seen)
-		}
+		clear(tr.seen)
+		need := needs[m.Aggregation]
 		// The records of the months that hold the days [from, to).
 		for month := monthOf(from); month+1 < to; month = nextMonth(month) {
-			key = monthKey(key[:0], customer, m.Code, month)
-			k, v := rc.Seek(key)
-			if !bytes.Equal(k, key) {
+			tr.key = monthKey(tr.key[:0], customer, m.Code, month)
+			k, v := tr.rc.Seek(tr.key)
+			if !bytes.Equal(k, tr.key) {
 				continue
 			}
 			mr, err := readMonth(v)
@@ -120,7 +137,8 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 				// Values alias the read transaction's mapped page, which
 				// outlives seen: no copy (copying was a third of a
 				// month-end totals run).
-				if err = decodeDay(span, &dr, true); err != nil {
+				dr := &tr.dr
+				if err = decodeDay(span, dr, true, need); err != nil {
 					break
 				}
 				r := &dr.r
@@ -128,7 +146,7 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 				acc.Late += r.Late
 				switch m.Aggregation {
 				case AggSum:
-					acc.Sum = acc.Sum.Add(r.Sum)
+					sum.add(r.Sum)
 				case AggMax:
 					if r.Max != nil && (acc.Max == nil || r.Max.GreaterThan(*acc.Max)) {
 						acc.Max = r.Max
@@ -139,7 +157,7 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 					}
 				case AggUniqueCount:
 					for _, dv := range dr.values {
-						seen[dv.v] = struct{}{}
+						tr.seen[dv.v] = struct{}{}
 					}
 				}
 				seenAny = true
@@ -148,8 +166,8 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 				return nil, fmt.Errorf("usage record %s: %w", describeMonthKey(k), err)
 			}
 			if mr.external && m.Aggregation == AggUniqueCount {
-				prefix = append(append(append(append(prefix[:0], customer...), 0), m.Code...), 0)
-				distinctApart(tx, prefix, max(from, month+1), min(to, month+32), seen)
+				tr.prefix = append(append(append(append(tr.prefix[:0], customer...), 0), m.Code...), 0)
+				distinctApart(tr.tx, tr.prefix, max(from, month+1), min(to, month+32), tr.seen)
 			}
 		}
 		t.Events, t.LateEvents = acc.Events, acc.Late
@@ -157,7 +175,7 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 		case AggCount:
 			t.Quantity = decimal.NewFromInt(int64(acc.Events))
 		case AggSum:
-			t.Quantity = acc.Sum
+			t.Quantity = sum.total()
 		case AggMax:
 			if acc.Max != nil {
 				t.Quantity = *acc.Max
@@ -166,12 +184,49 @@ func totalsTx(tx *bolt.Tx, out []Total, customer string, metrics []Metric, from,
 			t.Quantity = acc.Latest
 		case AggUniqueCount:
 			if seenAny {
-				t.Quantity = decimal.NewFromInt(int64(len(seen)))
+				t.Quantity = decimal.NewFromInt(int64(len(tr.seen)))
 			}
 		}
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// decimalSum adds decimals exactly: in an int64 while they fit it and share
+// an exponent (a metric's daily sums mostly do), else as decimals. Each
+// decimal.Add allocated; a month-end total of every customer adds ~150,000.
+type decimalSum struct {
+	c    int64
+	e    int32
+	used bool            // c and e hold part of the sum
+	rest decimal.Decimal // the part that did not fit
+}
+
+func (s *decimalSum) add(x decimal.Decimal) {
+	if x.IsZero() {
+		return
+	}
+	if x.NumDigits() <= 18 {
+		c, e := x.CoefficientInt64(), x.Exponent()
+		if !s.used {
+			s.c, s.e, s.used = c, e, true
+			return
+		}
+		if e == s.e {
+			if sum := s.c + c; (c >= 0) == (sum >= s.c) { // no overflow
+				s.c = sum
+				return
+			}
+		}
+	}
+	s.rest = s.rest.Add(x)
+}
+
+func (s *decimalSum) total() decimal.Decimal {
+	if !s.used {
+		return s.rest
+	}
+	return s.rest.Add(decimal.New(s.c, s.e))
 }
 
 // distinctApart adds to seen the distinct values kept in the
