@@ -547,8 +547,8 @@ func (w *writer) settleDistinct(slots []*rollupSlot) error {
 		day *dayRollup
 		distinctChange
 	}
-	var aparts []apart // changes to values kept in the distinct_values bucket, in key order
-	var keys []string
+	var aparts []apart // changes to values kept in the distinct_values bucket
+	var keys []string  // their keys
 	var moved []*rollupSlot
 	for _, s := range slots {
 		changed := false
@@ -578,6 +578,18 @@ func (w *writer) settleDistinct(slots []*rollupSlot) error {
 		}
 	}
 	// The values of external records, read in key order, then written.
+	// Their keys lead with the customer, the records' with the month, so
+	// slot order is not key order.
+	byKey := make([]int, len(keys))
+	for i := range byKey {
+		byKey[i] = i
+	}
+	slices.SortFunc(byKey, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	sortedAparts, sortedKeys := make([]apart, len(keys)), make([]string, len(keys))
+	for i, j := range byKey {
+		sortedAparts[i], sortedKeys[i] = aparts[j], keys[j]
+	}
+	aparts, keys = sortedAparts, sortedKeys
 	bases := make([]uint64, len(keys))
 	err := getSorted(w.distinct, keys, func(i int, v []byte) error {
 		n, err := decodeCount(v)
