@@ -42,6 +42,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -474,6 +475,8 @@ func describeMonthKey(k []byte) string {
 	return customer + "/" + metric + "/" + dayOfNum(month + 1).String()[:7]
 }
 
+type keyValue struct{ k, v []byte }
+
 // foldRollupsIntoMonths is the migration from schema 10: the rollups
 // bucket's daily rollups and the uniques bucket's distinct values become
 // month records. Both old buckets are in the same key order (a distinct
@@ -509,7 +512,10 @@ func foldRollupsIntoMonths(tx *bolt.Tx) error {
 	var prefix []byte // customer|metric| of the record being built
 	var month uint32
 	var rec monthRecord
-	var buf []byte
+	// The old buckets lead with the customer, the records' keys with the
+	// month: the records are gathered and written in their key order (~0.5
+	// KB each, one per customer, metric and month), on full pages.
+	var records []keyValue
 	emit := func() error {
 		if len(rec.days) == 0 {
 			return nil
@@ -527,11 +533,8 @@ func foldRollupsIntoMonths(tx *bolt.Tx) error {
 			}
 			rec.external = true
 		}
-		buf = encodeMonthRecord(buf[:0], &rec)
 		customer, metric, _ := bytes.Cut(prefix[:len(prefix)-1], []byte{0})
-		if err := months.Put(monthKey(nil, string(customer), string(metric), month), bytes.Clone(buf)); err != nil {
-			return err
-		}
+		records = append(records, keyValue{monthKey(nil, string(customer), string(metric), month), encodeMonthRecord(nil, &rec)})
 		rec = monthRecord{}
 		return nil
 	}
@@ -572,6 +575,12 @@ func foldRollupsIntoMonths(tx *bolt.Tx) error {
 	}
 	if err != nil {
 		return err
+	}
+	slices.SortFunc(records, func(a, b keyValue) int { return bytes.Compare(a.k, b.k) })
+	for _, r := range records {
+		if err := months.Put(r.k, r.v); err != nil {
+			return err
+		}
 	}
 	if err := tx.DeleteBucket(bucketRollups); err != nil {
 		return err
