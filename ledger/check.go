@@ -463,7 +463,7 @@ func checkMonthRecords(tx *bolt.Tx, want map[string]*rollup, wantUniq map[string
 			breach("usage record key %q is not month|customer|metric", k)
 			return nil
 		}
-		rec, err := decodeMonthRecord(v, false)
+		rec, err := decodeMonthRecord(v)
 		if err != nil {
 			breach("usage record %s: %v", describeMonthKey(k), err)
 			return nil

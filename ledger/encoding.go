@@ -273,32 +273,6 @@ type rollup struct {
 	Latest                decimal.Decimal
 }
 
-func encodeRollup(buf []byte, r *rollup) []byte {
-	return appendRollupFields(append(buf, 1), r)
-}
-
-// appendRollupFields appends a rollup's fields, without the format byte:
-// the day entries of a month record (monthrecord.go) are these too.
-func appendRollupFields(buf []byte, r *rollup) []byte {
-	buf = binary.AppendUvarint(buf, r.Events)
-	buf = binary.AppendUvarint(buf, r.Late)
-	buf = binary.AppendUvarint(buf, r.Uniques)
-	buf = appendStr(buf, r.Sum.String())
-	if r.Max != nil {
-		buf = appendStr(buf, r.Max.String())
-	} else {
-		buf = appendStr(buf, "")
-	}
-	buf = binary.AppendVarint(buf, r.LatestTS)
-	buf = appendStr(buf, r.LatestID)
-	if r.LatestID != "" {
-		buf = appendStr(buf, r.Latest.String())
-	} else {
-		buf = appendStr(buf, "")
-	}
-	return buf
-}
-
 // decodeRollup decodes a rollup of format 1, a value of the rollups bucket
 // up to schema 10.
 func decodeRollup(b []byte) (rollup, error) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +39,18 @@ func mustCheck(t testing.TB, b *Book) {
 	}
 	for _, br := range breaches {
 		t.Errorf("check: %s", br)
+	}
+}
+
+// wantBreach fails the test unless Check reports a breach containing want.
+func wantBreach(t testing.TB, b *Book, want string) {
+	t.Helper()
+	breaches, err := b.Check(context.Background(), nil)
+	if err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	if !slices.ContainsFunc(breaches, func(s string) bool { return strings.Contains(s, want) }) {
+		t.Errorf("breaches %q, want one containing %q", breaches, want)
 	}
 }
 

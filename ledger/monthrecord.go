@@ -166,10 +166,9 @@ func appendDay(buf []byte, d *dayRollup) []byte {
 	return buf
 }
 
-// decodeMonthRecord decodes v. With alias, the distinct values are strings
-// over v's bytes (no copy): only for readers that drop them before v goes
-// (a read transaction's mapped page).
-func decodeMonthRecord(v []byte, alias bool) (monthRecord, error) {
+// decodeMonthRecord decodes v, copying what it keeps (check and the
+// migration's tests; the writer and totals read day by day, nextSpan).
+func decodeMonthRecord(v []byte) (monthRecord, error) {
 	mr, err := readMonth(v)
 	if err != nil {
 		return monthRecord{}, err
@@ -181,7 +180,7 @@ func decodeMonthRecord(v []byte, alias bool) (monthRecord, error) {
 			break
 		}
 		m.days = append(m.days, dayRollup{})
-		if err := decodeDay(span, &m.days[len(m.days)-1], alias, dayAll); err != nil {
+		if err := decodeDay(span, &m.days[len(m.days)-1], false, dayAll); err != nil {
 			return m, err
 		}
 	}

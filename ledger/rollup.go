@@ -544,11 +544,11 @@ func (w *writer) mergeStored(slots []*rollupSlot) error {
 // for the others, and counts the values that appear or go.
 func (w *writer) settleDistinct(slots []*rollupSlot) error {
 	type apart struct {
+		key string // in the distinct_values bucket
 		day *dayRollup
 		distinctChange
 	}
 	var aparts []apart // changes to values kept in the distinct_values bucket
-	var keys []string  // their keys
 	var moved []*rollupSlot
 	for _, s := range slots {
 		changed := false
@@ -569,8 +569,7 @@ func (w *writer) settleDistinct(slots []*rollupSlot) error {
 				continue
 			}
 			for _, c := range dc {
-				aparts = append(aparts, apart{d, c})
-				keys = append(keys, string(uniqueKey(nil, s.customer, s.metric.Code, s.month+uint32(d.day), c.v)))
+				aparts = append(aparts, apart{string(uniqueKey(nil, s.customer, s.metric.Code, s.month+uint32(d.day), c.v)), d, c})
 			}
 		}
 		if changed && s.rawN+inlineValues(s.days[:]) > maxInlineDistinct {
@@ -580,16 +579,11 @@ func (w *writer) settleDistinct(slots []*rollupSlot) error {
 	// The values of external records, read in key order, then written.
 	// Their keys lead with the customer, the records' with the month, so
 	// slot order is not key order.
-	byKey := make([]int, len(keys))
-	for i := range byKey {
-		byKey[i] = i
+	slices.SortFunc(aparts, func(a, b apart) int { return strings.Compare(a.key, b.key) })
+	keys := make([]string, len(aparts))
+	for i, c := range aparts {
+		keys[i] = c.key
 	}
-	slices.SortFunc(byKey, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
-	sortedAparts, sortedKeys := make([]apart, len(keys)), make([]string, len(keys))
-	for i, j := range byKey {
-		sortedAparts[i], sortedKeys[i] = aparts[j], keys[j]
-	}
-	aparts, keys = sortedAparts, sortedKeys
 	bases := make([]uint64, len(keys))
 	err := getSorted(w.distinct, keys, func(i int, v []byte) error {
 		n, err := decodeCount(v)
