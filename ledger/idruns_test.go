@@ -204,45 +204,58 @@ func sameSeqs(a, b []uint64) bool {
 }
 
 // TestPropIngestOutcomesEqualTheModel: random batches of new, repeated and
-// corrected events over many transactions (so runs are added and merged)
-// get the outcomes a map of id → content predicts, every event is found
-// by its id with its last content, and the book passes Check.
+// corrected events over many transactions (so runs are added and merged),
+// for several aliases (one unmapped) and metrics (so the writer's grouping
+// of a batch reorders it), get the outcomes and flags a map of id → content
+// predicts, in arrival order; every event is found by its id with its last
+// content; the audit trail holds each correction, old and new content, in
+// the order they were sent; and the book passes Check.
 func TestPropIngestOutcomesEqualTheModel(t *testing.T) {
 	smallIDRuns(t)
 	book := propBooks(t)
 	rapid.Check(t, func(rt *rapid.T) {
 		b := book(rt)
 		model := map[string]Event{}
+		versions := map[string][]Event{} // each id's contents, as sent
+		corrections := 0
 		for range rapid.IntRange(1, 15).Draw(rt, "batches") {
 			var batch []Event
-			want := []Outcome{}
+			want := []Result{}
 			for k := rapid.IntRange(1, 10).Draw(rt, "size"); k > 0; k-- {
 				e := Event{
 					ID:        fmt.Sprintf("e%d", rapid.IntRange(0, 40).Draw(rt, "id")),
-					Customer:  "acme",
-					Metric:    "calls",
+					Customer:  rapid.SampledFrom([]string{"acme", "globex", "stray"}).Draw(rt, "alias"),
+					Metric:    rapid.SampledFrom([]string{"calls", "gb"}).Draw(rt, "metric"),
 					Timestamp: time.Date(2026, 3, 5, rapid.IntRange(0, 2).Draw(rt, "hour"), 0, 0, 0, time.UTC),
 					Value:     decimal.NewFromInt(1),
 				}
 				old, seen := model[e.ID]
+				r := Result{ID: e.ID}
 				switch {
+				case !seen && e.Customer == "stray":
+					r.Outcome = Unattributed
 				case !seen:
-					want = append(want, Accepted)
+					r.Outcome = Accepted
 				case sameContent(&old, &e):
-					want = append(want, Duplicate)
+					r.Outcome = Duplicate
 				default:
-					want = append(want, Superseded)
+					r.Outcome, r.Unattributed = Superseded, e.Customer == "stray"
+					corrections++
+				}
+				if r.Outcome != Duplicate {
+					versions[e.ID] = append(versions[e.ID], e)
 				}
 				model[e.ID] = e
 				batch = append(batch, e)
+				want = append(want, r)
 			}
 			res, err := b.Ingest(context.Background(), batch)
 			if err != nil {
 				rt.Fatal(err)
 			}
 			for i, r := range res {
-				if r.Outcome != want[i] {
-					rt.Fatalf("event %d (%s): %v, want %v", i, r.ID, r.Outcome, want[i])
+				if r != want[i] {
+					rt.Fatalf("event %d: %+v, want %+v", i, r, want[i])
 				}
 			}
 		}
@@ -255,7 +268,38 @@ func TestPropIngestOutcomesEqualTheModel(t *testing.T) {
 				rt.Errorf("event %s: stored %v, want %v", id, se.Timestamp, e.Timestamp)
 			}
 		}
-		if want := fmt.Sprint(len(model)); total(t, b, "acme", "calls", "2026-03") != want {
+		trail, err := b.Audit(0)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		seen := map[string]int{} // corrections of each id met so far in the trail
+		describe := func(e Event) string {
+			return fmt.Sprintf("customer=%s metric=%s timestamp=%s", e.Customer, e.Metric, e.Timestamp.Format(time.RFC3339Nano))
+		}
+		n := 0
+		for _, a := range trail {
+			if a.Action != "usage.supersede" {
+				continue
+			}
+			n++
+			id := strings.TrimPrefix(a.Subject, "event ")
+			i := seen[id]
+			seen[id]++
+			vs := versions[id]
+			if i+1 >= len(vs) || !strings.HasPrefix(a.Before, describe(vs[i])) || !strings.HasPrefix(a.After, describe(vs[i+1])) {
+				rt.Fatalf("audit of %s's correction %d: %q → %q; versions %v", id, i+1, a.Before, a.After, vs)
+			}
+		}
+		if n != corrections {
+			rt.Errorf("%d corrections in the audit trail, want %d", n, corrections)
+		}
+		calls := 0
+		for _, e := range model {
+			if e.Customer == "acme" && e.Metric == "calls" {
+				calls++
+			}
+		}
+		if want := fmt.Sprint(calls); total(t, b, "acme", "calls", "2026-03") != want {
 			rt.Errorf("calls %s, want %s", total(t, b, "acme", "calls", "2026-03"), want)
 		}
 		if br, err := b.Check(context.Background(), nil); err != nil || len(br) > 0 {

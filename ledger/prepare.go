@@ -5,7 +5,146 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+	"strings"
 )
+
+// prepared is a batch made ready for its write transaction: each event
+// validated, its id hashed, its encoding begun and the batch put in the two
+// orders the writer visits it in (apply.go). None of this needs the book,
+// so it runs outside the transaction (and outside bbolt's writer lock): on
+// the request's goroutine for Ingest, on the parsing goroutine for Import.
+// An import's events may share Properties maps (see eventParser): the
+// writer only reads them.
+type prepared struct {
+	// events is the batch grouped by alias and metric, in arrival order
+	// within each group (the writer then adds up one customer's metric in
+	// one place, not all over its memory); event k arrived as arrival[k].
+	// Every other per-event slice here is in this order too.
+	events  []Event
+	arrival []int32
+	// order is the events in the order of their ids' hashes, and, among
+	// equal hashes, of arrival: the order the writer settles duplicates
+	// and corrections in.
+	order  []prepItem
+	reject map[int32]string // why event k is invalid; nil when all are valid
+	// enc holds each event's encoding without what the book decides
+	// (eventParts); event k's parts end at parts[k] and start where event
+	// k−1's end.
+	enc   []byte
+	parts [][3]int
+	// Each event's alias and metric as an index into aliases and metrics,
+	// the batch's distinct ones: the writer looks each up in the book once
+	// per batch and then by index, without hashing a string per event.
+	aliasOf, metricOf []int32
+	aliases, metrics  []string
+	// small is each event's Value as smallDec, read here, in arrival
+	// order, where the parser allocated them: in the writer's order every
+	// value's big.Int was a cache miss.
+	small []smallDec
+}
+
+// encParts returns event k's head, mid and tail (see eventParts).
+func (p *prepared) encParts(k int32) (head, mid, tail []byte) {
+	start := 0
+	if k > 0 {
+		start = p.parts[k-1][2]
+	}
+	e := p.parts[k]
+	return p.enc[start:e[0]:e[0]], p.enc[e[0]:e[1]:e[1]], p.enc[e[1]:e[2]:e[2]]
+}
+
+type prepItem struct {
+	h uint64
+	i int32
+}
+
+func prepare(events []Event) *prepared {
+	n := len(events)
+	p := &prepared{events: make([]Event, n), arrival: make([]int32, n), order: make([]prepItem, n),
+		parts: make([][3]int, n), aliasOf: make([]int32, n), metricOf: make([]int32, n), small: make([]smallDec, n)}
+	// The batch's aliases and metrics, numbered as first seen.
+	aliasIdx, metricIdx := map[string]int32{}, map[string]int32{}
+	intern := func(idx map[string]int32, names *[]string, s string) int32 {
+		x, ok := idx[s]
+		if !ok {
+			x = int32(len(*names))
+			idx[s] = x
+			*names = append(*names, s)
+		}
+		return x
+	}
+	group := make([]int32, n) // event i's (alias, metric) pair, numbered as first seen
+	aOf, mOf := make([]int32, n), make([]int32, n)
+	small := make([]smallDec, n)
+	pairs := map[uint64]int32{}
+	last, lastGroup := uint64(1<<63), int32(0) // runs of one pair are common: skip the map
+	size := 0
+	for i := range events {
+		e := &events[i]
+		aOf[i], mOf[i] = intern(aliasIdx, &p.aliases, e.Customer), intern(metricIdx, &p.metrics, e.Metric)
+		pair := uint64(aOf[i])<<32 | uint64(mOf[i])
+		if pair != last {
+			g, ok := pairs[pair]
+			if !ok {
+				g = int32(len(pairs))
+				pairs[pair] = g
+			}
+			last, lastGroup = pair, g
+		}
+		group[i] = lastGroup
+		small[i] = smallOf(e.Value)
+		size += len(e.ID) + len(e.Customer) + len(e.Metric) + 32
+		for k, v := range e.Properties {
+			size += len(k) + len(v) + 4
+		}
+	}
+	// A stable counting sort by pair: event i goes to place pos[i].
+	starts := make([]int32, len(pairs)+1)
+	for _, g := range group {
+		starts[g+1]++
+	}
+	for g := 1; g < len(starts); g++ {
+		starts[g] += starts[g-1]
+	}
+	pos := group // reused: group[i] is read just before pos[i] is written
+	for i, g := range group {
+		k := starts[g]
+		starts[g]++
+		pos[i] = k
+		p.arrival[k] = int32(i)
+		p.events[k] = events[i]
+		p.aliasOf[k], p.metricOf[k] = aOf[i], mOf[i]
+		p.small[k] = small[i]
+	}
+	p.enc = make([]byte, 0, size)
+	hashes := make([][8]byte, n) // by arrival, so that hashOrder breaks ties by arrival
+	for k := range p.events {
+		e := &p.events[k]
+		reason := ""
+		if err := e.Validate(); err != nil {
+			reason = strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
+		} else if e.Value.IsNegative() {
+			reason = "value is negative"
+		}
+		if reason != "" {
+			if p.reject == nil {
+				p.reject = map[int32]string{}
+			}
+			p.reject[int32(k)] = reason
+		}
+		var head, mid int
+		p.enc, head, mid = eventParts(p.enc, e)
+		p.parts[k] = [3]int{head, mid, len(p.enc)}
+		hashes[p.arrival[k]] = idHash(e.ID)
+	}
+	// Visiting events in the order of their idempotency keys turns the index
+	// puts into in-order inserts; ties keep repeats of an id in arrival order.
+	hashOrder(p.order, hashes)
+	for j := range p.order {
+		p.order[j].i = pos[p.order[j].i]
+	}
+	return p
+}
 
 // hashOrder fills order with every event's hash and index, sorted by hash
 // and, among equal hashes, by index: what sorting by (h, i) gives

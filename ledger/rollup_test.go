@@ -1,9 +1,12 @@
 package ledger
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 )
 
@@ -48,4 +51,37 @@ func TestPropSortSlotsIsKeyOrder(t *testing.T) {
 			t.Fatalf("not in key order: %q", keys)
 		}
 	})
+}
+
+// TestSumOfMixedValues: a sum metric adds values of every exponent and
+// size exactly — the writer adds in an int64 while the values fit one
+// exponent, and in decimals beyond — across transactions, with a
+// correction taking a value back out; the book passes Check.
+func TestSumOfMixedValues(t *testing.T) {
+	b := newBook(t)
+	setup(t, b)
+	values := []string{"0.001", "2.5", "9223372036854775807", "9223372036854775807", "1e2", "-0", "0.000000000000000000001", "123456789012345678901234567890.5", "7"}
+	var events []Event
+	want := decimal.Zero
+	for i, v := range values {
+		if v == "-0" {
+			continue
+		}
+		events = append(events, ev(fmt.Sprintf("s%d", i), "acme", "gb", "2026-03-05T10:00:00Z", v))
+		want = want.Add(decimal.RequireFromString(v))
+	}
+	ingest(t, b, events[:4]...)
+	ingest(t, b, events[4:]...)
+	if got := total(t, b, "acme", "gb", "2026-03"); got != want.String() {
+		t.Errorf("sum %s, want %s", got, want)
+	}
+	// s2 (9223372036854775807) corrected to 1.
+	ingest(t, b, ev("s2", "acme", "gb", "2026-03-05T10:00:00Z", "1"))
+	want = want.Sub(decimal.RequireFromString("9223372036854775806"))
+	if got := total(t, b, "acme", "gb", "2026-03"); got != want.String() {
+		t.Errorf("after the correction: sum %s, want %s", got, want)
+	}
+	if br, err := b.Check(context.Background(), nil); err != nil || len(br) > 0 {
+		t.Fatalf("check: %v %v", br, err)
+	}
 }
