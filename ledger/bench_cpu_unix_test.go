@@ -3,9 +3,12 @@
 package ledger
 
 import (
+	"context"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -55,4 +58,48 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkImport1M imports 1,000,000 JSONL events (5,000 customers, three
+// metrics, 2% duplicates) into a fresh book, with fsync on commit as in
+// production. Run with -benchtime=1x. It reports the import's wall-clock
+// rate, and its CPU time and page faults per million events.
+func BenchmarkImport1M(b *testing.B) {
+	benchImport(b, 1_000_000)
+}
+
+func benchImport(b *testing.B, n int) {
+	file := benchFile(b, n)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		bk, err := Open(filepath.Join(b.TempDir(), "book.db"), Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		setupBench(b, bk)
+		f, err := os.Open(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		b.StartTimer()
+		start, cpu0, faults0 := time.Now(), cpuTime(b), minorFaults(b)
+		bs, _ := strconv.Atoi(os.Getenv("MONTHEND_BENCH_BATCH"))
+		sum, err := bk.Import(context.Background(), []Source{{Name: file, R: f}}, ImportOptions{BatchSize: bs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		el := time.Since(start)
+		cpu, faults := cpuTime(b)-cpu0, minorFaults(b)-faults0
+		b.StopTimer()
+		f.Close()
+		b.ReportMetric(float64(n)/el.Seconds(), "events/s")
+		// CPU (user and system, both goroutines) and page faults: on a
+		// shared machine they move far less than wall time.
+		b.ReportMetric(cpu.Seconds()*1e6/float64(n), "cpu-s/1M-events")
+		b.ReportMetric(float64(faults)*1e6/float64(n), "faults/1M-events")
+		b.Logf("%s in %v", sum, el)
+		bk.Close()
+		b.StartTimer()
+	}
 }

@@ -120,43 +120,6 @@ func benchFile(b *testing.B, n int) string {
 	return path
 }
 
-// BenchmarkImport1M imports 1,000,000 JSONL events (5,000 customers, three
-// metrics, 2% duplicates) into a fresh book, with fsync on commit as in
-// production. Run with -benchtime=1x.
-func BenchmarkImport1M(b *testing.B) {
-	benchImport(b, 1_000_000)
-}
-
-func benchImport(b *testing.B, n int) {
-	file := benchFile(b, n)
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		bk, err := Open(filepath.Join(b.TempDir(), "book.db"), Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		setupBench(b, bk)
-		f, err := os.Open(file)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-		start := time.Now()
-		bs, _ := strconv.Atoi(os.Getenv("MONTHEND_BENCH_BATCH"))
-		sum, err := bk.Import(context.Background(), []Source{{Name: file, R: f}}, ImportOptions{BatchSize: bs})
-		if err != nil {
-			b.Fatal(err)
-		}
-		el := time.Since(start)
-		b.StopTimer()
-		f.Close()
-		b.ReportMetric(float64(n)/el.Seconds(), "events/s")
-		b.Logf("%s in %v", sum, el)
-		bk.Close()
-		b.StartTimer()
-	}
-}
-
 // BenchmarkMonthTotals reads March totals for all 5,000 customers × 3
 // metrics from a book of $MONTHEND_BENCH_EVENTS events (default 20M) over
 // 12 months (2025-07 … 2026-06). The book is built once through Ingest and

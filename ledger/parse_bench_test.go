@@ -42,7 +42,9 @@ func BenchmarkParse1M(b *testing.B) {
 		}()
 		events := 0
 		for pb := range out {
-			events += len(pb.events)
+			if pb.prep != nil {
+				events += len(pb.prep.events)
+			}
 			if len(pb.rejects) > 0 {
 				b.Fatalf("rejected %v", pb.rejects[0])
 			}
