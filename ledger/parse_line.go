@@ -89,11 +89,20 @@ func (ep *eventParser) parse(data []byte) (Event, error) {
 // returns ok == false for anything else.
 func (ep *eventParser) fast(data []byte) (e Event, ok bool) {
 	p := fastParser{b: data}
-	r := &ep.raw
-	if !p.rawEvent(r) {
+	if !p.rawEvent(&ep.raw) {
 		return e, false
 	}
-	if p.ws(); p.i != len(p.b) || len(r.id) == 0 || len(r.customer) == 0 || len(r.metric) == 0 || len(r.timestamp) == 0 {
+	if p.ws(); p.i != len(p.b) {
+		return e, false
+	}
+	return ep.event(&ep.raw)
+}
+
+// event makes the Event of r, an object fastParser.rawEvent read, if it is
+// a valid event it can make without ParseEventJSON's full path, and
+// returns ok == false for anything else.
+func (ep *eventParser) event(r *rawEvent) (e Event, ok bool) {
+	if len(r.id) == 0 || len(r.customer) == 0 || len(r.metric) == 0 || len(r.timestamp) == 0 {
 		return e, false
 	}
 	if e.Timestamp, ok = parseUTCTimestamp(r.timestamp); !ok {
