@@ -22,6 +22,9 @@ type eventParser struct {
 	texts    sharing[string]            // property values
 	propMaps sharing[map[string]string] // by the properties object's text
 	values   []cachedValue              // direct-mapped by coefficient and exponent
+	// ownAliases: each event gets its own customer alias string instead of
+	// the names table's (see BatchParser).
+	ownAliases bool
 }
 
 type cachedValue struct {
@@ -123,7 +126,11 @@ func (ep *eventParser) event(r *rawEvent) (e Event, ok bool) {
 		}
 	}
 	e.ID = string(r.id)
-	e.Customer = sharedText(&ep.names, r.customer)
+	if ep.ownAliases {
+		e.Customer = string(r.customer)
+	} else {
+		e.Customer = sharedText(&ep.names, r.customer)
+	}
 	e.Metric = sharedText(&ep.names, r.metric)
 	return e, true
 }
