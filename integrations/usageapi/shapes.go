@@ -50,10 +50,10 @@ var batchParsers = sync.Pool{New: func() any { return ledger.NewBatchParser() }}
 // readNative reads a native body into its events and, per event, why it
 // was rejected before it reaches the book (errs nil: none was), or the
 // failure to answer instead. The common batch shapes are read straight into
-// events (ledger.BatchParser), with no EventJSON in between: ~1/5 of the
-// allocated bytes of the scanner into EventJSONs that came before it
-// (BenchmarkParseBatch), and about a third of its CPU in
-// BenchmarkHTTPIngest's profile (docs/performance.md). Anything else —
+// events (ledger.BatchParser), with no EventJSON in between: under a third
+// of the bytes and a quarter of the allocations of the scanner into
+// EventJSONs that came before it (BenchmarkParseBatch), and far less of
+// BenchmarkHTTPIngest's CPU (docs/performance.md). Anything else —
 // including every batch with an invalid event — takes the encoding/json
 // paths (readNativeJSON), with their answers and error messages; the two
 // agree on every body (FuzzReadNative).
