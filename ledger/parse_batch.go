@@ -10,9 +10,9 @@ package ledger
 //
 // Customer aliases are not shared: a batch names many customers, and in
 // BenchmarkHTTPIngest (5,000 customers, 500 distinct ones per request)
-// looking each up in the table cost two thirds of the parsing, more than
-// the small string it saves (readNative 0.20 s → 0.06 s of CPU in three
-// runs, the writer filling the caches between requests).
+// looking each up in the table, cold in the cache after the writer's turn,
+// cost more than the small string it saves (docs/performance.md, "HTTP
+// ingestion: the handler's share").
 //
 // A BatchParser keeps its tables from one body to the next, so that a
 // server reusing one per request (through a sync.Pool, say) shares the
