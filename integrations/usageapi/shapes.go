@@ -43,8 +43,8 @@ type failure struct {
 }
 
 // batchParsers are reused across requests: each keeps the strings and
-// values its bodies repeat (aliases, metric codes, properties, values), so
-// a sender's next batch shares them instead of allocating them again.
+// values its bodies repeat (metric codes, properties, values), so a
+// sender's next batch shares them instead of allocating them again.
 var batchParsers = sync.Pool{New: func() any { return ledger.NewBatchParser() }}
 
 // readNative reads a native body into its events and, per event, why it
