@@ -22,6 +22,9 @@ type eventParser struct {
 	texts    sharing[string]            // property values
 	propMaps sharing[map[string]string] // by the properties object's text
 	values   []cachedValue              // direct-mapped by coefficient and exponent
+	// ownAliases: each event gets its own customer alias string instead of
+	// the names table's (see BatchParser).
+	ownAliases bool
 }
 
 type cachedValue struct {
@@ -89,11 +92,20 @@ func (ep *eventParser) parse(data []byte) (Event, error) {
 // returns ok == false for anything else.
 func (ep *eventParser) fast(data []byte) (e Event, ok bool) {
 	p := fastParser{b: data}
-	r := &ep.raw
-	if !p.rawEvent(r) {
+	if !p.rawEvent(&ep.raw) {
 		return e, false
 	}
-	if p.ws(); p.i != len(p.b) || len(r.id) == 0 || len(r.customer) == 0 || len(r.metric) == 0 || len(r.timestamp) == 0 {
+	if p.ws(); p.i != len(p.b) {
+		return e, false
+	}
+	return ep.event(&ep.raw)
+}
+
+// event makes the Event of r, an object fastParser.rawEvent read, if it is
+// a valid event it can make without ParseEventJSON's full path, and
+// returns ok == false for anything else.
+func (ep *eventParser) event(r *rawEvent) (e Event, ok bool) {
+	if len(r.id) == 0 || len(r.customer) == 0 || len(r.metric) == 0 || len(r.timestamp) == 0 {
 		return e, false
 	}
 	if e.Timestamp, ok = parseUTCTimestamp(r.timestamp); !ok {
@@ -114,7 +126,11 @@ func (ep *eventParser) fast(data []byte) (e Event, ok bool) {
 		}
 	}
 	e.ID = string(r.id)
-	e.Customer = sharedText(&ep.names, r.customer)
+	if ep.ownAliases {
+		e.Customer = string(r.customer)
+	} else {
+		e.Customer = sharedText(&ep.names, r.customer)
+	}
 	e.Metric = sharedText(&ep.names, r.metric)
 	return e, true
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,7 +120,16 @@ func (s *Server) authed(next func(http.ResponseWriter, *http.Request, ledger.API
 // decode reads the body as one JSON value into v, answering the error
 // itself if it fails.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body)
+	if err := decodeJSON(r.Body, v); err != nil {
+		s.bodyError(w, err)
+		return false
+	}
+	return true
+}
+
+// decodeJSON reads one JSON value, and nothing after it, into v.
+func decodeJSON(rd io.Reader, v any) error {
+	dec := json.NewDecoder(rd)
 	dec.UseNumber()
 	err := dec.Decode(v)
 	if err == nil {
@@ -127,11 +137,32 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 			err = errors.New("trailing data after the JSON value")
 		}
 	}
-	if err != nil {
-		s.bodyError(w, err)
-		return false
+	return err
+}
+
+// readBody appends the request's body to buf. With a Content-Length within
+// limit it reads into one allocation of that size (io.ReadAll grows its
+// buffer from 512 bytes, copying it each time); the body's limit still
+// applies (the MaxBytesReader of authed).
+func readBody(r *http.Request, buf []byte, limit int64) ([]byte, error) {
+	if n := r.ContentLength; n > 0 && n <= limit && int64(cap(buf)-len(buf)) <= n {
+		// One byte more than the body, so that the read that meets its
+		// end does not grow the buffer.
+		buf = slices.Grow(buf, int(n)+1)
 	}
-	return true
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, max(512, cap(buf)))
+		}
+		n, err := r.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // bodyError answers a body that could not be read or decoded.
@@ -160,9 +191,10 @@ type summaryJSON struct {
 	Rejected     int `json:"rejected"`
 }
 
-// ingest stores the events that parsed (parseErrs[i] != nil marks event i
-// as rejected before it reaches the book) and answers with every result.
-func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key ledger.APIKey, events []ledger.Event, parseErrs []error) {
+// ingest stores the events that parsed (errs[i] != nil marks event i as
+// rejected before it reaches the book; errs == nil: none is) and answers
+// with every result.
+func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key ledger.APIKey, events []ledger.Event, errs []error) {
 	if len(events) == 0 {
 		writeError(w, http.StatusBadRequest, CodeEmptyBatch, "the request holds no events")
 		return
@@ -171,10 +203,13 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key ledger.APIKe
 		writeError(w, http.StatusRequestEntityTooLarge, CodeBatchTooLarge, "at most "+itoa(MaxBatch)+" events per request; got "+itoa(int64(len(events))))
 		return
 	}
-	good := make([]ledger.Event, 0, len(events))
-	for i, e := range events {
-		if parseErrs[i] == nil {
-			good = append(good, e)
+	good := events
+	if errs != nil {
+		good = make([]ledger.Event, 0, len(events))
+		for i, e := range events {
+			if errs[i] == nil {
+				good = append(good, e)
+			}
 		}
 	}
 	// A request's events are stored even if the client goes away while we
@@ -187,21 +222,28 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, key ledger.APIKe
 		writeError(w, http.StatusInternalServerError, CodeInternal, "the book could not store the events; nothing of this request was stored, retry it")
 		return
 	}
-	out := Response{Results: make([]ledger.Result, len(events))}
-	var sum ledger.Summary
-	j := 0
-	for i := range events {
-		if parseErrs[i] != nil {
-			out.Results[i] = ledger.Result{ID: events[i].ID, Outcome: ledger.Rejected, Reason: parseErrs[i].Error()}
-		} else {
-			out.Results[i] = res[j]
-			j++
+	out := Response{Results: res}
+	if errs != nil {
+		out.Results = make([]ledger.Result, len(events))
+		j := 0
+		for i := range events {
+			if errs[i] != nil {
+				out.Results[i] = ledger.Result{ID: events[i].ID, Outcome: ledger.Rejected, Reason: errs[i].Error()}
+			} else {
+				out.Results[i] = res[j]
+				j++
+			}
 		}
+	}
+	var sum ledger.Summary
+	for i := range out.Results {
 		sum.Add(out.Results[i])
 	}
 	out.Summary = summaryJSON{sum.Accepted, sum.Duplicates, sum.Superseded, sum.Unattributed, sum.Rejected}
-	s.log.Info("ingested", "key", key.ID, "path", r.URL.Path, "events", len(events), "summary", sum.String(), "took", time.Since(start))
-	writeJSON(w, http.StatusOK, out)
+	if s.log.Enabled(ctx, slog.LevelInfo) {
+		s.log.Info("ingested", "key", key.ID, "path", r.URL.Path, "events", len(events), "summary", sum.String(), "took", time.Since(start))
+	}
+	writeResponse(w, &out)
 }
 
 func itoa(n int64) string {
