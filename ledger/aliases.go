@@ -44,6 +44,7 @@ func (b *Book) mapAlias(tx *bolt.Tx, alias, customerID string) (int, error) {
 		}
 		return 0, fmt.Errorf("alias %q %w: it belongs to customer %s (each alias maps to one customer)", alias, ErrExists, owner)
 	}
+	b.forgetCustomers()
 	if err := aliases.Put([]byte(alias), []byte(customerID)); err != nil {
 		return 0, err
 	}

@@ -116,7 +116,7 @@ func (b *Book) addCustomer(tx *bolt.Tx, c Customer) error {
 	if bk.Get([]byte(c.ID)) != nil {
 		return fmt.Errorf("customer %s %w; pick another id", c.ID, ErrExists)
 	}
-	b.custCache.Clear()
+	b.forgetCustomers()
 	if err := putJSON(bk, c.ID, c); err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func (b *Book) UpdateCustomer(c Customer) error {
 		if old.TimeZone != c.TimeZone {
 			return fmt.Errorf("%w: customer %s: the time zone cannot change (usage is rolled up by day in %s)", ErrInvalid, c.ID, old.TimeZone)
 		}
-		b.custCache.Clear()
+		b.forgetCustomers()
 		if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func (b *Book) SetIssuedThrough(customerID string, day pricing.Date) error {
 		}
 		before := c.IssuedThrough
 		c.IssuedThrough = day
-		b.custCache.Clear()
+		b.forgetCustomers()
 		if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
 			return err
 		}

@@ -85,7 +85,20 @@ type Book struct {
 	// change to a customer clears it inside its own transaction, while it
 	// holds bbolt's writer lock, so no writer can see a stale entry.
 	custCache sync.Map
-	group     groupCommit // IngestShared's group commit
+	// aliasCache holds what each mapped alias resolves to (aliasTarget),
+	// across transactions, on the same terms; its custInfo pointers come
+	// from custCache, so forgetCustomers clears both. Unmapped aliases are
+	// not kept: senders may make up any number of them.
+	aliasCache sync.Map
+	group      groupCommit // IngestShared's group commit
+}
+
+// forgetCustomers clears what ingestion caches of customers and aliases.
+// Whatever changes a customer or an alias calls it inside its write
+// transaction, while it holds bbolt's writer lock.
+func (b *Book) forgetCustomers() {
+	b.custCache.Clear()
+	b.aliasCache.Clear()
 }
 
 // Open opens (creating if needed, mode 0600) the book at path and runs any

@@ -188,7 +188,6 @@ func (b *Book) issueSome(ids []string, max int) (int, []IssueResult, error) {
 		}
 		return nil
 	})
-	b.custCache.Clear() // ingestion caches IssuedThrough
 	if err != nil {
 		return n, nil, err
 	}
@@ -254,6 +253,9 @@ func (b *Book) issueInTx(tx *bolt.Tx, inv *Invoice) (string, error) {
 	// Usage up to the day before this invoice's period was billed.
 	if through := cur.Period.Start.AddDays(-1); through.After(c.IssuedThrough) {
 		c.IssuedThrough = through
+		// Inside the transaction, under the writer lock: cleared after it,
+		// an ingestion starting in between would flag late by the old day.
+		b.forgetCustomers()
 		if err := putJSON(tx.Bucket(bucketCustomers), c.ID, c); err != nil {
 			return "", err
 		}

@@ -190,6 +190,10 @@ func (w *writer) metric(code string) *Metric {
 
 // resolve returns the customer an alias maps to ("" and nil if none).
 func (w *writer) resolve(alias string) (string, *custInfo, error) {
+	if v, ok := w.b.aliasCache.Load(alias); ok {
+		t := v.(aliasTarget)
+		return t.id, t.ci, nil
+	}
 	t, ok := w.aliases[alias]
 	if !ok {
 		t.id = string(w.tx.Bucket(bucketAliases).Get([]byte(alias)))
@@ -198,8 +202,10 @@ func (w *writer) resolve(alias string) (string, *custInfo, error) {
 			if t.ci, err = w.customer(t.id); err != nil {
 				return "", nil, err
 			}
+			w.b.aliasCache.Store(alias, t)
+		} else {
+			w.aliases[alias] = t
 		}
-		w.aliases[alias] = t
 	}
 	return t.id, t.ci, nil
 }
