@@ -154,7 +154,7 @@ func issueReference(t *testing.T, b *Book, id string) IssueResult {
 	if err != nil {
 		t.Fatalf("issue %s: %v", id, err)
 	}
-	b.custCache.Clear()
+	b.forgetCustomers()
 	r.Issued = true
 	return r
 }

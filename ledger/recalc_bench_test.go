@@ -283,7 +283,7 @@ func issueAll(b *testing.B, book *Book, label string) {
 			b.Fatal(err)
 		}
 	}
-	book.custCache.Clear()
+	book.forgetCustomers()
 }
 
 // BenchmarkRecalcBookFile recalculates period $MONTHEND_BENCH_PERIOD

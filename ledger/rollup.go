@@ -190,8 +190,7 @@ func (w *writer) metric(code string) *Metric {
 
 // resolve returns the customer an alias maps to ("" and nil if none).
 func (w *writer) resolve(alias string) (string, *custInfo, error) {
-	if v, ok := w.b.aliasCache.Load(alias); ok {
-		t := v.(aliasTarget)
+	if t, ok := w.b.aliasCache[alias]; ok {
 		return t.id, t.ci, nil
 	}
 	t, ok := w.aliases[alias]
@@ -202,7 +201,10 @@ func (w *writer) resolve(alias string) (string, *custInfo, error) {
 			if t.ci, err = w.customer(t.id); err != nil {
 				return "", nil, err
 			}
-			w.b.aliasCache.Store(alias, t)
+			if w.b.aliasCache == nil {
+				w.b.aliasCache = map[string]aliasTarget{}
+			}
+			w.b.aliasCache[alias] = t
 		} else {
 			w.aliases[alias] = t
 		}
@@ -215,8 +217,7 @@ func (w *writer) customer(id string) (*custInfo, error) {
 	if ok {
 		return ci, nil
 	}
-	if v, ok := w.b.custCache.Load(id); ok {
-		ci = v.(*custInfo)
+	if ci, ok := w.b.custCache[id]; ok {
 		w.customers[id] = ci
 		return ci, nil
 	}
@@ -230,7 +231,10 @@ func (w *writer) customer(id string) (*custInfo, error) {
 	}
 	ci = &custInfo{loc: loc, issuedThrough: dayNum(c.IssuedThrough)}
 	w.customers[id] = ci
-	w.b.custCache.Store(id, ci)
+	if w.b.custCache == nil {
+		w.b.custCache = map[string]*custInfo{}
+	}
+	w.b.custCache[id] = ci
 	return ci, nil
 }
 
