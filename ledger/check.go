@@ -24,8 +24,9 @@ import (
 //     listed in the usage index or the unattributed list (and nothing else is);
 //   - every event is in the idempotency index exactly once, under its id's
 //     hash, and nothing else is; its runs are sorted, and their headers
-//     and bloom filters agree with their entries (checkIDRuns);
-//   - the rollups and distinct-value counts equal a recount of the raw events;
+//     and bloom filters agree with their entries (checkIDRunsOf);
+//   - the rollups and distinct-value counts equal a recount of the raw
+//     events, made a partition of customers at a time (check_recount.go);
 //   - invoices and credit notes reconcile and are numbered without gaps
 //     (checkBilling);
 //   - products and quotes are valid, quote versions run 1…n, and an
@@ -34,6 +35,12 @@ import (
 //     invoice; a change counter never lies behind a summary's; a draft its
 //     summary marks current (changes.go) is current by Staleness, and one
 //     whose late-usage check it calls quiet finds it quiet.
+//
+// Memory: the recount goes through temporary files (in os.TempDir, ~15
+// bytes an event) and is held a partition at a time; what stays for the
+// whole check is 8 bytes an event, the id hashes (check_ids.go). Pages of
+// the book check has read are given back to the page cache as it goes
+// (releaseMapped).
 //
 // progress, if not nil, is called with the number of events checked.
 func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, error) {
@@ -44,9 +51,12 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		}
 	}
 	err := b.view(func(tx *bolt.Tx) error {
+		stop := releaseEvery(tx, 200*time.Millisecond)
 		for err := range tx.Check() {
 			breach("bbolt: %v", err)
 		}
+		stop()
+		releaseMapped(tx)
 		if v := readVersion(tx); v != schemaVersion {
 			breach("schema version %d, want %d", v, schemaVersion)
 		}
@@ -108,6 +118,7 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 				if err := ctx.Err(); err != nil {
 					return err
 				}
+				releaseMapped(tx)
 				if progress != nil {
 					progress(n)
 				}
@@ -155,6 +166,7 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		}
 		checkIDsOnce(tx.Bucket(bucketEvents), ids, breach)
 		checkIDRunsOf(tx.Bucket(bucketIDRuns), ids, breach)
+		releaseMapped(tx)
 		ids = nil
 		parts, err := rc.finish()
 		if err != nil {
@@ -167,9 +179,11 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 			if err := rc.checkPartition(tx, p[0], p[1], breach); err != nil {
 				return err
 			}
+			releaseMapped(tx)
 		}
 		checkBilling(tx, breach)
 		checkQuotes(tx, breach)
+		releaseMapped(tx)
 		return nil
 	})
 	if err != nil {
@@ -184,9 +198,13 @@ func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) 
 	var current []Invoice // drafts the summaries call current
 	var quiet []Invoice   // drafts whose late-usage check the summaries let skip
 	err := b.view(func(tx *bolt.Tx) error {
+		n := 0
 		if err := tx.Bucket(bucketInvoices).ForEach(func(k, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if n++; n%10000 == 0 {
+				releaseMapped(tx)
 			}
 			var inv Invoice
 			if err := json.Unmarshal(v, &inv); err != nil {
@@ -259,9 +277,12 @@ func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) 
 	if err != nil {
 		return err
 	}
-	for _, inv := range current {
+	for i, inv := range current {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if i%1000 == 999 {
+			b.releaseMapped()
 		}
 		reasons, err := b.Staleness(inv)
 		if err != nil {
@@ -271,9 +292,12 @@ func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) 
 			breach("draft %s is marked current but is stale: %s", inv.ID, strings.Join(reasons, "; "))
 		}
 	}
-	for _, inv := range quiet {
+	for i, inv := range quiet {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if i%1000 == 999 {
+			b.releaseMapped()
 		}
 		if err := b.checkLateQuiet(inv, breach); err != nil {
 			return err
@@ -326,19 +350,16 @@ func describeRollup(r *rollup) string {
 // day (customer|metric|DAY), wantUniq by day and value. It empties both.
 func checkMonthRecords(tx *bolt.Tx, in func(monthKey []byte) bool, lo, hi []byte, want map[string]*rollup, wantUniq map[string]uint64, breach func(string, ...any)) {
 	external := map[string]bool{} // month keys whose records keep their values apart
-	tx.Bucket(bucketRollupMonths).ForEach(func(k, v []byte) error {
-		if !in(k) {
-			return nil
-		}
+	forEachMonthRecordIn(tx.Bucket(bucketRollupMonths), in, lo, hi, func(k, v []byte) {
 		customer, metric, month, ok := monthKeyParts(k)
 		if !ok {
 			breach("usage record key %q is not month|customer|metric", k)
-			return nil
+			return
 		}
 		rec, err := decodeMonthRecord(v)
 		if err != nil {
 			breach("usage record %s: %v", describeMonthKey(k), err)
-			return nil
+			return
 		}
 		if rec.external {
 			external[string(k)] = true
@@ -363,7 +384,6 @@ func checkMonthRecords(tx *bolt.Tx, in func(monthKey []byte) bool, lo, hi []byte
 				delete(wantUniq, dk+dv.v)
 			}
 		}
-		return nil
 	})
 	for k, w := range want {
 		breach("rollup %q missing (recount %s)", k, describeRollup(w))
@@ -404,4 +424,13 @@ func monthKeyCustomer(k []byte) []byte {
 		return nil
 	}
 	return k[4:]
+}
+
+// releaseMapped gives back the pages of the book's memory map read so far
+// (releaseMapped of a transaction), between transactions.
+func (b *Book) releaseMapped() {
+	_ = b.view(func(tx *bolt.Tx) error {
+		releaseMapped(tx)
+		return nil
+	})
 }

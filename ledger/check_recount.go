@@ -13,9 +13,10 @@ package ledger
 // such partition is recounted on its own and compared with the stored
 // records of its customers: the usage index, the unattributed list and the
 // distinct values are keyed customer (or alias) first, so a partition's
-// keys lie together; the month records, keyed month first, are scanned
-// once per partition, which reads keys only for the records of other
-// partitions. Memory is then one partition's recount, not the book's.
+// keys lie together; the month records, keyed month first, lie together
+// within each month, and a partition seeks from month to month
+// (forEachMonthRecordIn). Memory is then one partition's recount, not the
+// book's.
 //
 // A range is bounded below by a customer id (the first by ""), and a key
 // falls in the range of the bytes before its first NUL: ids and codes hold
@@ -45,7 +46,7 @@ import (
 // that tests can make many small partitions.
 var (
 	recountRanges    = 256
-	recountPartBytes = int64(32 << 20)
+	recountPartBytes = int64(8 << 20)
 )
 
 // Spilled record kinds.
@@ -213,6 +214,7 @@ func (rc *recounter) finish() ([][2]int, error) {
 	if rc.err != nil {
 		return nil, fmt.Errorf("check: writing the recount's temporary files in %s: %w", rc.dir, rc.err)
 	}
+	rc.bufs = nil // the recount reads; the files stay open
 	var parts [][2]int
 	from, size := 0, int64(0)
 	for r, s := range rc.sizes {
@@ -364,4 +366,39 @@ func compareKeyRange(bk *bolt.Bucket, lo, hi []byte, want map[string]bool, what 
 // compareKeys compares all of bk's keys with want, and empties want.
 func compareKeys(bk *bolt.Bucket, want map[string]bool, what string, breach func(string, ...any)) {
 	compareKeyRange(bk, nil, nil, want, what, breach)
+}
+
+// forEachMonthRecordIn calls fn with each month record whose key in says
+// is the partition's, its customers' keys being [lo, hi) after the month
+// (hi nil: no end). Within a month the partition's records lie together,
+// so it seeks from month to month instead of reading every record's key:
+// a key of an earlier customer seeks to the month's lo, one at or past hi
+// to the next month. Keys too short to hold a month are the first
+// partition's (monthKeyCustomer), and are visited one by one.
+func forEachMonthRecordIn(bk *bolt.Bucket, in func(k []byte) bool, lo, hi []byte, fn func(k, v []byte)) {
+	c := bk.Cursor()
+	var target []byte
+	for k, v := c.First(); k != nil; {
+		switch {
+		case in(k):
+			fn(k, v)
+			k, v = c.Next()
+		case len(k) >= 4 && string(k[4:]) < string(lo):
+			target = append(append(target[:0], k[:4]...), lo...)
+			k, v = c.Seek(target)
+		case len(k) >= 4 && hi != nil && string(k[4:]) >= string(hi):
+			// The least key past every key that begins with k[:4].
+			target = append(target[:0], k[:4]...)
+			for len(target) > 0 && target[len(target)-1] == 0xff {
+				target = target[:len(target)-1]
+			}
+			if len(target) == 0 {
+				return
+			}
+			target[len(target)-1]++
+			k, v = c.Seek(target)
+		default:
+			k, v = c.Next()
+		}
+	}
 }

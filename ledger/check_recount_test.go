@@ -318,3 +318,64 @@ func TestCheckIDsOnceInPasses(t *testing.T) {
 		})
 	}
 }
+
+// TestForEachMonthRecordIn: the partitions' seeks visit every key of the
+// month records' bucket exactly once, in the partition of its customer,
+// whatever the months' bytes (0xff ones carry over) and keys too short to
+// hold a month.
+func TestForEachMonthRecordIn(t *testing.T) {
+	keys := [][]byte{{1}, {1, 2, 4}, {1, 2, 3, 0xff}, {0xff, 0xff, 0xff}}
+	for _, month := range [][]byte{{0, 0, 0, 0}, {1, 2, 3, 0xff}, {1, 2, 4, 0}, {0xff, 0xff, 0xff, 0xff}} {
+		for _, c := range []string{"a", "l\x00x", "m", "m\x00x", "mm\x00x", "z\x00x"} {
+			keys = append(keys, append(bytes.Clone(month), c...))
+		}
+	}
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "b.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucket([]byte("months"))
+		for _, k := range keys {
+			if err == nil {
+				err = bk.Put(k, []byte("v"))
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bounds := range [][]string{{""}, {"", "m"}, {"", "m", "mm"}, {"", "b", "n", "zz"}} {
+		rc := &recounter{bounds: bounds}
+		seen := map[string]int{}
+		err := db.View(func(tx *bolt.Tx) error {
+			for p := range bounds {
+				var lo, hi []byte
+				if p > 0 {
+					lo = []byte(bounds[p])
+				}
+				if p+1 < len(bounds) {
+					hi = []byte(bounds[p+1])
+				}
+				in := func(k []byte) bool { return rc.rangeOfKey(monthKeyCustomer(k)) == p }
+				forEachMonthRecordIn(tx.Bucket([]byte("months")), in, lo, hi, func(k, _ []byte) {
+					if !in(k) {
+						t.Errorf("bounds %q: partition %d visits %q", bounds, p, k)
+					}
+					seen[string(k)]++
+				})
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			if seen[string(k)] != 1 {
+				t.Errorf("bounds %q: key %q visited %d times", bounds, k, seen[string(k)])
+			}
+		}
+	}
+}
