@@ -39,11 +39,12 @@ import (
 // Memory: the recount goes through temporary files (in os.TempDir, ~15
 // bytes an event) and is held a partition at a time; what stays for the
 // whole check is 8 bytes an event, the id hashes (check_ids.go). Pages of
-// the book check has read are given back to the page cache as it goes
-// (releaseMapped).
+// the book check has read leave its resident set as it goes
+// (releaseMappedEvery).
 //
 // progress, if not nil, is called with the number of events checked.
 func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, error) {
+	defer b.releaseMappedEvery(20 * time.Millisecond)()
 	var breaches []string
 	breach := func(format string, args ...any) {
 		if len(breaches) < 1000 {
@@ -51,12 +52,9 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		}
 	}
 	err := b.view(func(tx *bolt.Tx) error {
-		stop := releaseEvery(tx, 200*time.Millisecond)
 		for err := range tx.Check() {
 			breach("bbolt: %v", err)
 		}
-		stop()
-		releaseMapped(tx)
 		if v := readVersion(tx); v != schemaVersion {
 			breach("schema version %d, want %d", v, schemaVersion)
 		}
@@ -118,7 +116,6 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				releaseMapped(tx)
 				if progress != nil {
 					progress(n)
 				}
@@ -166,7 +163,6 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		}
 		checkIDsOnce(tx.Bucket(bucketEvents), ids, breach)
 		checkIDRunsOf(tx.Bucket(bucketIDRuns), ids, breach)
-		releaseMapped(tx)
 		ids = nil
 		parts, err := rc.finish()
 		if err != nil {
@@ -179,11 +175,9 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 			if err := rc.checkPartition(tx, p[0], p[1], breach); err != nil {
 				return err
 			}
-			releaseMapped(tx)
 		}
 		checkBilling(tx, breach)
 		checkQuotes(tx, breach)
-		releaseMapped(tx)
 		return nil
 	})
 	if err != nil {
@@ -198,13 +192,9 @@ func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) 
 	var current []Invoice // drafts the summaries call current
 	var quiet []Invoice   // drafts whose late-usage check the summaries let skip
 	err := b.view(func(tx *bolt.Tx) error {
-		n := 0
 		if err := tx.Bucket(bucketInvoices).ForEach(func(k, v []byte) error {
 			if err := ctx.Err(); err != nil {
 				return err
-			}
-			if n++; n%10000 == 0 {
-				releaseMapped(tx)
 			}
 			var inv Invoice
 			if err := json.Unmarshal(v, &inv); err != nil {
@@ -277,12 +267,9 @@ func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) 
 	if err != nil {
 		return err
 	}
-	for i, inv := range current {
+	for _, inv := range current {
 		if err := ctx.Err(); err != nil {
 			return err
-		}
-		if i%1000 == 999 {
-			b.releaseMapped()
 		}
 		reasons, err := b.Staleness(inv)
 		if err != nil {
@@ -292,12 +279,9 @@ func (b *Book) checkSummaries(ctx context.Context, breach func(string, ...any)) 
 			breach("draft %s is marked current but is stale: %s", inv.ID, strings.Join(reasons, "; "))
 		}
 	}
-	for i, inv := range quiet {
+	for _, inv := range quiet {
 		if err := ctx.Err(); err != nil {
 			return err
-		}
-		if i%1000 == 999 {
-			b.releaseMapped()
 		}
 		if err := b.checkLateQuiet(inv, breach); err != nil {
 			return err
@@ -424,13 +408,4 @@ func monthKeyCustomer(k []byte) []byte {
 		return nil
 	}
 	return k[4:]
-}
-
-// releaseMapped gives back the pages of the book's memory map read so far
-// (releaseMapped of a transaction), between transactions.
-func (b *Book) releaseMapped() {
-	_ = b.view(func(tx *bolt.Tx) error {
-		releaseMapped(tx)
-		return nil
-	})
 }

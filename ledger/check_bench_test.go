@@ -13,10 +13,11 @@ import (
 // BenchmarkCheck runs Check on the benchmark book of
 // $MONTHEND_BENCH_EVENTS events (default 1M; BenchmarkMonthTotals's
 // layout, built once and cached under $TMPDIR/monthend-bench), and reports
-// the heap the Go runtime took from the system (a high-water mark: it
-// seldom gives memory back) beside the time. Run with -benchtime=1x: at
-// 20M events a check takes minutes. The figures for the whole command,
-// RSS included, are in docs/performance.md ("Check's memory").
+// the heap the Go runtime took from the system beside the time (a
+// high-water mark: it seldom gives memory back, and a run that builds the
+// book counts that too). Run with -benchtime=1x: at 20M events a check
+// takes minutes. The figures for the whole command, RSS included, are in
+// docs/performance.md ("Check's memory").
 func BenchmarkCheck(b *testing.B) {
 	n := 1_000_000
 	if s := os.Getenv("MONTHEND_BENCH_EVENTS"); s != "" {

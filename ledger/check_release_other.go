@@ -8,8 +8,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// releaseMappedEvery does nothing here (see check_release_linux.go).
+func (b *Book) releaseMappedEvery(time.Duration) (stop func()) { return func() {} }
+
 // releaseMapped does nothing here (see check_release_linux.go).
 func releaseMapped(*bolt.Tx) {}
-
-// releaseEvery does nothing here (see check_release_linux.go).
-func releaseEvery(*bolt.Tx, time.Duration) (stop func()) { return func() {} }
