@@ -140,11 +140,15 @@ func (rc *recounter) spill(r int) {
 		return
 	}
 	if rc.bufs[r] == nil {
-		f, err := os.Create(filepath.Join(rc.dir, fmt.Sprintf("range-%d", r)))
+		name := filepath.Join(rc.dir, fmt.Sprintf("range-%d", r))
+		f, err := os.Create(name)
 		if err != nil {
 			rc.err = err
 			return
 		}
+		// Unlinked while open where the system allows it, so that a check
+		// killed midway leaves no data behind (close removes the rest).
+		_ = os.Remove(name)
 		rc.files[r] = f
 		rc.bufs[r] = bufio.NewWriterSize(f, 32<<10)
 	}
