@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -25,8 +24,9 @@ import (
 //     listed in the usage index or the unattributed list (and nothing else is);
 //   - every event is in the idempotency index exactly once, under its id's
 //     hash, and nothing else is; its runs are sorted, and their headers
-//     and bloom filters agree with their entries (checkIDRuns);
-//   - the rollups and distinct-value counts equal a recount of the raw events;
+//     and bloom filters agree with their entries (checkIDRunsOf);
+//   - the rollups and distinct-value counts equal a recount of the raw
+//     events, made a partition of customers at a time (check_recount.go);
 //   - invoices and credit notes reconcile and are numbered without gaps
 //     (checkBilling);
 //   - products and quotes are valid, quote versions run 1…n, and an
@@ -36,8 +36,15 @@ import (
 //     summary marks current (changes.go) is current by Staleness, and one
 //     whose late-usage check it calls quiet finds it quiet.
 //
+// Memory: the recount goes through temporary files (in os.TempDir, ~15
+// bytes an event) and is held a partition at a time; what stays for the
+// whole check is 8 bytes an event, the id hashes (check_ids.go). Pages of
+// the book check has read leave its resident set as it goes
+// (releaseMappedEvery).
+//
 // progress, if not nil, is called with the number of events checked.
 func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, error) {
+	defer b.releaseMappedEvery(20 * time.Millisecond)()
 	var breaches []string
 	breach := func(format string, args ...any) {
 		if len(breaches) < 1000 {
@@ -52,7 +59,9 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 			breach("schema version %d, want %d", v, schemaVersion)
 		}
 		locs := map[string]*time.Location{}
+		var custIDs []string // every customer's key, ascending
 		if err := tx.Bucket(bucketCustomers).ForEach(func(k, v []byte) error {
+			custIDs = append(custIDs, string(k))
 			var c Customer
 			if err := json.Unmarshal(v, &c); err != nil {
 				breach("customer %s: %v", k, err)
@@ -87,14 +96,18 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 			return nil
 		})
 
-		// Recount everything from the raw events.
-		want := map[string]*rollup{}
-		wantUniq := map[string]uint64{}
-		wantUsage := map[string]bool{}
-		wantUnattrib := map[string]bool{}
-		idOf := map[uint64]uint64{} // SEQ → its id's hash, for the idempotency index
+		// Recount everything from the raw events: what the recount needs
+		// of each event goes to temporary files by customer, and is
+		// recounted and compared a partition of customers at a time
+		// (check_recount.go); the id hashes are held, 8 bytes an event
+		// (check_ids.go).
+		rc, err := newRecounter(custIDs, metrics)
+		if err != nil {
+			return err
+		}
+		defer rc.close()
+		ids := &eventHashes{}
 		var n int
-		var key []byte
 		var lastSeq uint64
 		err = forEachStoredEvent(tx.Bucket(bucketEvents), func(seq uint64, v []byte) error {
 			n++
@@ -114,7 +127,7 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 			}
 			id := se.ID
 			h := idHash(id)
-			idOf[seq] = binary.BigEndian.Uint64(h[:])
+			ids.add(seq, binary.BigEndian.Uint64(h[:])) // refused only past an overlap, reported
 			m := metrics[se.Metric]
 			if m == nil {
 				breach("event %s: unknown metric %s", id, se.Metric)
@@ -126,49 +139,16 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 				return nil
 			}
 			if se.CustomerID == "" {
-				wantUnattrib[string(unattribKey(nil, se.Customer, seq))] = true
+				rc.unattributed(se.Customer, seq)
 				return nil
 			}
 			if loc := locs[se.CustomerID]; loc != nil && !pricing.DateOf(se.Timestamp, loc).Equal(se.Day) {
 				breach("event %s: day %s, but its timestamp falls on %s in the customer's zone", id, se.Day, pricing.DateOf(se.Timestamp, loc))
 			}
-			day := dayNum(se.Day)
-			if m.indexed() {
-				wantUsage[string(usageKey(nil, se.CustomerID, se.Metric, day, seq))] = true
-			}
-			key = rollupKey(key[:0], se.CustomerID, se.Metric, day)
-			r := want[string(key)]
-			if r == nil {
-				r = &rollup{}
-				want[string(key)] = r
-			}
 			val, uniq, err := eventValue(m, &se.Event)
+			rc.event(se.CustomerID, m, dayNum(se.Day), seq, se.Late, err != nil, val, se.Timestamp.UnixNano(), id, uniq)
 			if err != nil {
 				breach("event %s: %v", id, err)
-				return nil
-			}
-			r.Events++
-			if se.Late {
-				r.Late++
-			}
-			switch m.Aggregation {
-			case AggSum:
-				r.Sum = r.Sum.Add(val)
-			case AggMax:
-				if r.Max == nil || val.GreaterThan(*r.Max) {
-					vv := val
-					r.Max = &vv
-				}
-			case AggLatest:
-				if ts := se.Timestamp.UnixNano(); laterThan(ts, id, r.LatestTS, r.LatestID) {
-					r.LatestTS, r.LatestID, r.Latest = ts, id, val
-				}
-			case AggUniqueCount:
-				uk := string(uniqueKey(nil, se.CustomerID, se.Metric, day, uniq))
-				if wantUniq[uk] == 0 {
-					r.Uniques++
-				}
-				wantUniq[uk]++
 			}
 			return nil
 		}, func(k []byte, err error) { breach("events value %x: %v", k, err) })
@@ -181,11 +161,21 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		if progress != nil {
 			progress(n)
 		}
-		checkIDsOnce(tx.Bucket(bucketEvents), idOf, breach)
-		checkIDRuns(tx.Bucket(bucketIDRuns), idOf, breach)
-		compareKeys(tx.Bucket(bucketUsage), wantUsage, "usage index", breach)
-		compareKeys(tx.Bucket(bucketUnattrib), wantUnattrib, "unattributed list", breach)
-		checkMonthRecords(tx, want, wantUniq, breach)
+		checkIDsOnce(tx.Bucket(bucketEvents), ids, breach)
+		checkIDRunsOf(tx.Bucket(bucketIDRuns), ids, breach)
+		ids = nil
+		parts, err := rc.finish()
+		if err != nil {
+			return err
+		}
+		for _, p := range parts {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := rc.checkPartition(tx, p[0], p[1], breach); err != nil {
+				return err
+			}
+		}
 		checkBilling(tx, breach)
 		checkQuotes(tx, breach)
 		return nil
@@ -329,120 +319,6 @@ func (b *Book) checkLateQuiet(inv Invoice, breach func(string, ...any)) error {
 	return nil
 }
 
-// checkIDRuns checks the idempotency runs against idOf, every stored
-// event's SEQ → its id's hash.
-func checkIDRuns(bk *bolt.Bucket, idOf map[uint64]uint64, breach func(string, ...any)) {
-	seen := make(map[uint64]uint64, len(idOf)) // SEQ → the run that holds it
-	want := map[string]bool{}                  // the keys the headers account for
-	c := bk.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if len(k) != 9 || k[8] != 'a' {
-			if !want[string(k)] {
-				breach("idempotency index key %x belongs to no run", k)
-			}
-			delete(want, string(k))
-			continue
-		}
-		id := binary.BigEndian.Uint64(k)
-		r, err := decodeIDRunHeader(id, v)
-		if err != nil {
-			breach("idempotency index: %v", err)
-			continue
-		}
-		for i := range r.nchunks {
-			want[string(idRunKey(id, 'c', i))] = true
-		}
-		for i := range len(r.bloom) {
-			want[string(idRunKey(id, 'b', uint32(i)))] = true
-		}
-		checkIDRun(bk, r, idOf, seen, breach)
-	}
-	for k := range want {
-		breach("idempotency index lacks %x, which its run's header counts", k)
-	}
-	for seq, h := range idOf {
-		if _, ok := seen[seq]; !ok {
-			breach("idempotency index lacks event #%d (hash %016x)", seq, h)
-		}
-	}
-}
-
-// checkIDRun checks one run: its entries in order, each an event's and
-// no event's twice, its header's count, bounds and fences, and its bloom
-// filter equal to one built from the entries.
-func checkIDRun(bk *bolt.Bucket, r *idRun, idOf, seen map[uint64]uint64, breach func(string, ...any)) {
-	// Every chunk first: their lengths prove the header's count before
-	// the filter is sized from it.
-	for ci := range r.nchunks {
-		if _, err := r.chunk(bk, ci); err != nil {
-			breach("idempotency index: %v", err)
-			return
-		}
-	}
-	bloom := make([]byte, r.nblocks*bloomBlockBytes)
-	var n uint64
-	var last idEntry
-	for ci := range r.nchunks {
-		ch := r.chunks[ci]
-		if len(ch) > 0 && binary.BigEndian.Uint64(ch) != binary.BigEndian.Uint64(r.fences[8*ci:]) {
-			breach("idempotency run %d: chunk %d starts at %016x, its fence says %016x", r.id, ci, binary.BigEndian.Uint64(ch), binary.BigEndian.Uint64(r.fences[8*ci:]))
-		}
-		for ; len(ch) >= idEntrySize; ch = ch[idEntrySize:] {
-			e := idEntry{binary.BigEndian.Uint64(ch), binary.BigEndian.Uint64(ch[8:])}
-			if n == 0 && e.h != r.min {
-				breach("idempotency run %d: smallest hash %016x, header says %016x", r.id, e.h, r.min)
-			}
-			if n > 0 && compareIDEntries(e, last) <= 0 {
-				breach("idempotency run %d: entry %016x/#%d after %016x/#%d: not sorted", r.id, e.h, e.seq, last.h, last.seq)
-			}
-			n++
-			last = e
-			blk := bloomBlock(e.h, r.nblocks) * bloomBlockBytes
-			bloomSet(bloom[blk:blk+bloomBlockBytes], e.h)
-			switch h, ok := idOf[e.seq]; {
-			case !ok:
-				breach("idempotency run %d: entry %016x → #%d, which is no stored event", r.id, e.h, e.seq)
-			case h != e.h:
-				breach("idempotency run %d: event #%d filed under hash %016x, its id hashes to %016x", r.id, e.seq, e.h, h)
-			}
-			if other, dup := seen[e.seq]; dup {
-				breach("idempotency index holds event #%d twice (runs %d and %d)", e.seq, other, r.id)
-			}
-			seen[e.seq] = r.id
-		}
-	}
-	if n != r.n {
-		breach("idempotency run %d: %d entries, header says %d", r.id, n, r.n)
-	}
-	if n > 0 && last.h != r.max {
-		breach("idempotency run %d: largest hash %016x, header says %016x", r.id, last.h, r.max)
-	}
-	if r.nblocks < bloomBlocksFor(r.n)/2 {
-		breach("idempotency run %d: bloom filter of %d blocks for %d entries", r.id, r.nblocks, r.n)
-	}
-	for p := range r.bloom {
-		part := bk.Get(idRunKey(r.id, 'b', uint32(p)))
-		from := uint64(p) * uint64(r.partBlocks) * bloomBlockBytes
-		to := min(from+uint64(r.partBlocks)*bloomBlockBytes, uint64(len(bloom)))
-		if !bytes.Equal(part, bloom[from:to]) {
-			breach("idempotency run %d: bloom part %d differs from its entries' filter", r.id, p)
-		}
-	}
-}
-
-func compareKeys(bk *bolt.Bucket, want map[string]bool, what string, breach func(string, ...any)) {
-	bk.ForEach(func(k, _ []byte) error {
-		if !want[string(k)] {
-			breach("%s holds %q, which no event accounts for", what, bytes.ReplaceAll(k, []byte{0}, []byte("|")))
-		}
-		delete(want, string(k))
-		return nil
-	})
-	for k := range want {
-		breach("%s lacks %q", what, k)
-	}
-}
-
 func describeRollup(r *rollup) string {
 	max := "-"
 	if r.Max != nil {
@@ -452,21 +328,22 @@ func describeRollup(r *rollup) string {
 		r.Events, r.Late, r.Sum, max, r.Latest, r.LatestID, r.Uniques)
 }
 
-// checkMonthRecords compares the month records and the distinct values kept
-// apart with the recount: want by day (customer|metric|DAY), wantUniq by
-// day and value. It empties both.
-func checkMonthRecords(tx *bolt.Tx, want map[string]*rollup, wantUniq map[string]uint64, breach func(string, ...any)) {
+// checkMonthRecords compares the month records of one partition of
+// customers (those whose keys in says) and the distinct values kept apart
+// in [lo, hi) (hi nil: to the end) with the partition's recount: want by
+// day (customer|metric|DAY), wantUniq by day and value. It empties both.
+func checkMonthRecords(tx *bolt.Tx, in func(monthKey []byte) bool, lo, hi []byte, want map[string]*rollup, wantUniq map[string]uint64, breach func(string, ...any)) {
 	external := map[string]bool{} // month keys whose records keep their values apart
-	tx.Bucket(bucketRollupMonths).ForEach(func(k, v []byte) error {
+	forEachMonthRecordIn(tx.Bucket(bucketRollupMonths), in, lo, hi, func(k, v []byte) {
 		customer, metric, month, ok := monthKeyParts(k)
 		if !ok {
 			breach("usage record key %q is not month|customer|metric", k)
-			return nil
+			return
 		}
 		rec, err := decodeMonthRecord(v)
 		if err != nil {
 			breach("usage record %s: %v", describeMonthKey(k), err)
-			return nil
+			return
 		}
 		if rec.external {
 			external[string(k)] = true
@@ -491,12 +368,12 @@ func checkMonthRecords(tx *bolt.Tx, want map[string]*rollup, wantUniq map[string
 				delete(wantUniq, dk+dv.v)
 			}
 		}
-		return nil
 	})
 	for k, w := range want {
 		breach("rollup %q missing (recount %s)", k, describeRollup(w))
 	}
-	tx.Bucket(bucketDistinct).ForEach(func(k, v []byte) error {
+	c := tx.Bucket(bucketDistinct).Cursor()
+	for k, v := c.Seek(lo); k != nil && (hi == nil || string(k) < string(hi)); k, v = c.Next() {
 		// customer|metric|DAY|value: ids and codes hold no NUL, values may.
 		i := bytes.IndexByte(k, 0)
 		j := -1
@@ -505,7 +382,7 @@ func checkMonthRecords(tx *bolt.Tx, want map[string]*rollup, wantUniq map[string
 		}
 		if j < 0 || len(k) < i+1+j+1+4 {
 			breach("distinct value key %q is not customer|metric|day|value", k)
-			return nil
+			continue
 		}
 		dayEnd := i + 1 + j + 1 + 4
 		day := binary.BigEndian.Uint32(k[dayEnd-4 : dayEnd])
@@ -518,43 +395,17 @@ func checkMonthRecords(tx *bolt.Tx, want map[string]*rollup, wantUniq map[string
 			breach("distinct value %q: stored count %d, recount %d", k, got, wantUniq[string(k)])
 		}
 		delete(wantUniq, string(k))
-		return nil
-	})
+	}
 	for k, w := range wantUniq {
 		breach("distinct value %q missing (recount %d)", k, w)
 	}
 }
 
-// checkIDsOnce reports every event id stored twice. Events with the same id
-// have the same hash (idOf: SEQ → hash), so only events that share a hash
-// are read again and compared, instead of holding every id in memory (20M
-// ids were ~2 GB of check's peak).
-func checkIDsOnce(events *bolt.Bucket, idOf map[uint64]uint64, breach func(string, ...any)) {
-	entries := make([]idEntry, 0, len(idOf))
-	for seq, h := range idOf {
-		entries = append(entries, idEntry{h, seq})
+// monthKeyCustomer is what a month key holds from its customer on (its
+// customer, then NUL and its metric), nil for a key too short to have one.
+func monthKeyCustomer(k []byte) []byte {
+	if len(k) < 4 {
+		return nil
 	}
-	slices.SortFunc(entries, compareIDEntries)
-	for i := 0; i < len(entries); {
-		j := i + 1
-		for j < len(entries) && entries[j].h == entries[i].h {
-			j++
-		}
-		if j-i > 1 {
-			first := map[string]uint64{}
-			for _, e := range entries[i:j] {
-				se, err := readEvent(events, e.seq)
-				if err != nil {
-					breach("%v", err)
-					continue
-				}
-				if other, dup := first[se.ID]; dup {
-					breach("event id %s is stored twice (#%d and #%d)", se.ID, other, e.seq)
-				} else {
-					first[se.ID] = e.seq
-				}
-			}
-		}
-		i = j
-	}
+	return k[4:]
 }
