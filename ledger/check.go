@@ -40,11 +40,11 @@ import (
 // bytes an event) and is held a partition at a time; what stays for the
 // whole check is 8 bytes an event, the id hashes (check_ids.go). Pages of
 // the book check has read leave its resident set as it goes
-// (releaseMappedEvery).
+// (releaseMappedEvery; in its main read transaction, where nearly all of
+// them are read).
 //
 // progress, if not nil, is called with the number of events checked.
 func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, error) {
-	defer b.releaseMappedEvery(20 * time.Millisecond)()
 	var breaches []string
 	breach := func(format string, args ...any) {
 		if len(breaches) < 1000 {
@@ -52,6 +52,7 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		}
 	}
 	err := b.view(func(tx *bolt.Tx) error {
+		defer releaseMappedEvery(tx, 20*time.Millisecond)()
 		for err := range tx.Check() {
 			breach("bbolt: %v", err)
 		}

@@ -20,7 +20,18 @@ import (
 // bbolt maps the file read-only and shared and writes through the file,
 // so dropping the map's pages loses nothing, and reads beside it (in this
 // process or others) see the same bytes.
-func (b *Book) releaseMappedEvery(d time.Duration) (stop func()) {
+//
+// tx is the read transaction check runs in; stop must be called before it
+// ends. The goroutine begins no transaction of its own: it advises on the
+// mapping tx was given, which bbolt cannot move while tx is open (a
+// remapping waits for every read transaction). A transaction begun beside
+// bbolt's tx.Check raced with Check's loading of the freelist of a book
+// opened read-only (the race detector found it).
+func releaseMappedEvery(tx *bolt.Tx, d time.Duration) (stop func()) {
+	data := mapped(tx)
+	if data == nil {
+		return func() {}
+	}
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -32,10 +43,7 @@ func (b *Book) releaseMappedEvery(d time.Duration) (stop func()) {
 			case <-done:
 				return
 			case <-t.C:
-				_ = b.view(func(tx *bolt.Tx) error {
-					releaseMapped(tx)
-					return nil
-				})
+				_ = syscall.Madvise(data, syscall.MADV_DONTNEED) // advice: nothing to do if refused
 			}
 		}
 	}()
@@ -45,14 +53,20 @@ func (b *Book) releaseMappedEvery(d time.Duration) (stop func()) {
 	}
 }
 
-// releaseMapped gives back the pages of tx's memory map that have been
-// read (see releaseMappedEvery).
-func releaseMapped(tx *bolt.Tx) {
+// mapped is tx's view of the book's memory map, nil if unknown.
+func mapped(tx *bolt.Tx) []byte {
 	info := tx.DB().Info()
 	n := tx.Size()
 	if info == nil || info.Data == 0 || n <= 0 {
-		return
+		return nil
 	}
-	data := unsafe.Slice(*(**byte)(unsafe.Pointer(&info.Data)), n)
-	_ = syscall.Madvise(data, syscall.MADV_DONTNEED) // advice: nothing to do if refused
+	return unsafe.Slice(*(**byte)(unsafe.Pointer(&info.Data)), n)
+}
+
+// releaseMapped gives back the pages of tx's memory map that have been
+// read (see releaseMappedEvery).
+func releaseMapped(tx *bolt.Tx) {
+	if data := mapped(tx); data != nil {
+		_ = syscall.Madvise(data, syscall.MADV_DONTNEED)
+	}
 }

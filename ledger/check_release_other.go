@@ -9,7 +9,7 @@ import (
 )
 
 // releaseMappedEvery does nothing here (see check_release_linux.go).
-func (b *Book) releaseMappedEvery(time.Duration) (stop func()) { return func() {} }
+func releaseMappedEvery(*bolt.Tx, time.Duration) (stop func()) { return func() {} }
 
 // releaseMapped does nothing here (see check_release_linux.go).
 func releaseMapped(*bolt.Tx) {}

@@ -508,7 +508,12 @@ func (w *writer) mergeStored(slots []*rollupSlot) error {
 			if c == nil {
 				continue
 			}
-			c.foldSum()
+			// The sum: the stored one, what was added (c.added) and
+			// what was taken out (c.r.Sum, corrections), added up in
+			// one decimalSum — in an int64 while they fit — instead of a
+			// Decimal.Add, and its big.Int, for each.
+			acc, sub := c.added, c.r.Sum
+			c.added, c.r.Sum = decimalSum{}, decimal.Decimal{}
 			if raw := s.rawDay(c.day); raw != nil {
 				st := &w.stored
 				*st = dayRollup{}
@@ -517,14 +522,15 @@ func (w *writer) mergeStored(slots []*rollupSlot) error {
 				}
 				s.rawN -= len(st.values)
 				s.clearRaw(c.day)
-				sum := st.r.Sum
-				if !c.r.Sum.IsZero() { // the sum of a count or unique_count metric stays 0
-					sum = sum.Add(c.r.Sum)
-				}
 				st.r.Events += c.r.Events
 				st.r.Late += c.r.Late
-				st.r.Sum = sum
 				c.r, c.values = st.r, st.values
+			}
+			if !sub.IsZero() || !c.r.Sum.IsZero() || acc.used || !acc.rest.IsZero() {
+				// The sum of a count or unique_count metric stays 0.
+				acc.add(sub)
+				acc.add(c.r.Sum)
+				c.r.Sum = acc.total()
 			}
 			s.days[c.day] = c
 		}
