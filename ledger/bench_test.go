@@ -120,13 +120,10 @@ func benchFile(b *testing.B, n int) string {
 	return path
 }
 
-// BenchmarkMonthTotals reads March totals for all 5,000 customers × 3
-// metrics from a book of $MONTHEND_BENCH_EVENTS events (default 20M) over
-// 12 months (2025-07 … 2026-06). The book is built once through Ingest and
-// cached under $TMPDIR/monthend-bench: the first run takes ~13 minutes and
-// 7.3 GB of disk on the project machine; later runs reuse it.
-func BenchmarkMonthTotals(b *testing.B) {
-	n := 20_000_000
+// benchBook is the path of the cached benchmark book of
+// $MONTHEND_BENCH_EVENTS events (default n), built first if missing, and
+// its number of events.
+func benchBook(b *testing.B, n int) (string, int) {
 	if s := os.Getenv("MONTHEND_BENCH_EVENTS"); s != "" {
 		n, _ = strconv.Atoi(s)
 	}
@@ -134,6 +131,16 @@ func BenchmarkMonthTotals(b *testing.B) {
 	if _, err := os.Stat(path); err != nil {
 		buildBenchBook(b, path, n)
 	}
+	return path, n
+}
+
+// BenchmarkMonthTotals reads March totals for all 5,000 customers × 3
+// metrics from a book of $MONTHEND_BENCH_EVENTS events (default 20M) over
+// 12 months (2025-07 … 2026-06). The book is built once through Ingest and
+// cached under $TMPDIR/monthend-bench: the first run takes ~13 minutes and
+// 7.3 GB of disk on the project machine; later runs reuse it.
+func BenchmarkMonthTotals(b *testing.B) {
+	path, _ := benchBook(b, 20_000_000)
 	bk, err := Open(path, Options{ReadOnly: true})
 	if errors.Is(err, ErrOlderSchema) {
 		// A book cached by an older monthend: one writable open migrates

@@ -2,11 +2,7 @@ package ledger
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
-	"strconv"
 	"testing"
 )
 
@@ -19,14 +15,7 @@ import (
 // takes minutes. The figures for the whole command, RSS included, are in
 // docs/performance.md ("Check's memory").
 func BenchmarkCheck(b *testing.B) {
-	n := 1_000_000
-	if s := os.Getenv("MONTHEND_BENCH_EVENTS"); s != "" {
-		n, _ = strconv.Atoi(s)
-	}
-	path := filepath.Join(benchDir(b), fmt.Sprintf("book-%d.db", n))
-	if _, err := os.Stat(path); err != nil {
-		buildBenchBook(b, path, n)
-	}
+	path, n := benchBook(b, 1_000_000)
 	bk, err := Open(path, Options{ReadOnly: true})
 	if err != nil {
 		b.Fatal(err)

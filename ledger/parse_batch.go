@@ -40,40 +40,16 @@ func NewBatchParser() *BatchParser {
 // the same events (FuzzBatchParser). An empty batch reads as no events.
 func (bp *BatchParser) Parse(data []byte, events []Event) (_ []Event, ok bool) {
 	p := fastParser{b: data}
-	wrapped := p.peek() == '{'
-	if wrapped {
-		p.i++
-		key, ok := p.str()
-		if !ok || string(key) != "events" || !p.byte(':') {
-			return events, false
+	r := &bp.ep.raw
+	ok = p.batch(func() bool {
+		if !p.rawEvent(r) {
+			return false
 		}
-	}
-	if !p.byte('[') {
-		return events, false
-	}
-	if !p.byte(']') {
-		r := &bp.ep.raw
-		for {
-			if !p.rawEvent(r) {
-				return events, false
-			}
-			e, ok := bp.ep.event(r)
-			if !ok {
-				return events, false
-			}
+		e, ok := bp.ep.event(r)
+		if ok {
 			events = append(events, e)
-			if p.byte(',') {
-				continue
-			}
-			if p.byte(']') {
-				break
-			}
-			return events, false
 		}
-	}
-	if wrapped && !p.byte('}') {
-		return events, false
-	}
-	p.ws()
-	return events, p.i == len(p.b)
+		return ok
+	})
+	return events, ok
 }

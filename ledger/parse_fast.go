@@ -27,39 +27,53 @@ func fastEventJSON(data []byte) (j EventJSON, ok bool) {
 // same EventJSONs for whatever this accepts (FuzzFastEventBatchJSON).
 func FastEventBatchJSON(data []byte) (events []EventJSON, ok bool) {
 	p := fastParser{b: data}
+	events = []EventJSON{}
+	if !p.batch(func() bool {
+		j, ok := p.event()
+		if ok {
+			events = append(events, j)
+		}
+		return ok
+	}) {
+		return nil, false
+	}
+	return events, true
+}
+
+// batch walks a batch body — a JSON array, or {"events": [...]} with
+// nothing else in the object — calling item to read each element from p.
+// It reports false if the body has another shape or an item fails.
+func (p *fastParser) batch(item func() bool) bool {
 	wrapped := p.peek() == '{'
 	if wrapped {
 		p.i++
 		key, ok := p.str()
 		if !ok || string(key) != "events" || !p.byte(':') {
-			return nil, false
+			return false
 		}
 	}
 	if !p.byte('[') {
-		return nil, false
+		return false
 	}
-	events = []EventJSON{}
 	if !p.byte(']') {
 		for {
-			j, ok := p.event()
-			if !ok {
-				return nil, false
+			if !item() {
+				return false
 			}
-			events = append(events, j)
 			if p.byte(',') {
 				continue
 			}
 			if p.byte(']') {
 				break
 			}
-			return nil, false
+			return false
 		}
 	}
 	if wrapped && !p.byte('}') {
-		return nil, false
+		return false
 	}
 	p.ws()
-	return events, p.i == len(p.b)
+	return p.i == len(p.b)
 }
 
 // event reads one event object (see fastEventJSON).

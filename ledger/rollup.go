@@ -33,15 +33,15 @@ type writer struct {
 	// touched holds the month records this transaction changes, by
 	// customer, metric and month: pointers and an integer hash faster than
 	// building and hashing the byte key for every event.
-	touched  map[slotKey]*rollupSlot
-	lastKey  slotKey // the slot touched last, before the map
-	last     *rollupSlot
-	scratch  *batchScratch // the per-event state of the batch being applied (apply.go)
-	stored   dayRollup     // scratch for mergeStored
-	dayPool  []dayRollup   // the days of touched records come from here, a chunk at a time
-	now      time.Time
-	key, val []byte // scratch for lookups; never handed to Put
-	arena    []byte // bbolt keeps Put's key and value until commit: copies live here
+	touched   map[slotKey]*rollupSlot
+	lastKey   slotKey // the slot touched last, before the map
+	last      *rollupSlot
+	scratch   *batchScratch // the per-event state of the batch being applied (apply.go)
+	storedDay dayRollup     // scratch for mergeStored
+	dayPool   []dayRollup   // the days of touched records come from here, a chunk at a time
+	now       time.Time
+	key, val  []byte // scratch for lookups; never handed to Put
+	arena     []byte // bbolt keeps Put's key and value until commit: copies live here
 }
 
 // keep copies b into the arena, for Put.
@@ -515,7 +515,7 @@ func (w *writer) mergeStored(slots []*rollupSlot) error {
 			acc, sub := c.added, c.r.Sum
 			c.added, c.r.Sum = decimalSum{}, decimal.Decimal{}
 			if raw := s.rawDay(c.day); raw != nil {
-				st := &w.stored
+				st := &w.storedDay
 				*st = dayRollup{}
 				if err := decodeDay(raw, st, false, dayAll); err != nil {
 					return fmt.Errorf("usage record %s day %d: %w", describeMonthKey([]byte(s.key)), c.day, err)

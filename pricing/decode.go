@@ -47,7 +47,7 @@ var scheduleDoc = DocKind{What: "schedule", Ref: "docs/schedule-format.md"}
 
 // DecodeDocument reads one JSON or YAML document into v, strictly: unknown
 // fields are errors, a second document is an error, and YAML numbers keep
-// their literal text (they never pass through float64). name is the file
+// their literal text (never a binary floating-point value). name is the file
 // name: ".json" means JSON, ".yaml"/".yml" YAML, anything else is sniffed
 // (a document starting with '{' is JSON). Errors name the file and, where
 // they can, the place in the document. Other documents in the schedule
