@@ -66,7 +66,8 @@ func (s *batchScratch) reset(n int) {
 	s.seqOf = slices.Grow(s.seqOf[:0], n)[:n]
 }
 
-// apply writes the batch inside tx and returns one result per event.
+// apply writes the batch inside tx and returns one result per event, in
+// the batch's order (byArrival puts them in the order they came).
 func (p *prepared) apply(b *Book, tx *bolt.Tx) ([]Result, error) {
 	w := newWriter(b, tx)
 	results, err := p.applyWith(w)
@@ -80,7 +81,7 @@ func (p *prepared) apply(b *Book, tx *bolt.Tx) ([]Result, error) {
 type batchView struct {
 	p       *prepared
 	w       *writer
-	results []Result // in arrival order
+	results []Result // in the batch's order: event k's is results[k]
 	// The batch's metrics and aliases as the book has them, looked up on
 	// first use.
 	metrics     []*Metric
@@ -103,7 +104,8 @@ type sameID struct {
 }
 
 // applyWith writes the batch through w, which may carry other batches of the
-// same transaction; the caller flushes w once after the last.
+// same transaction; the caller flushes w once after the last. The results
+// are in the batch's order, as apply's.
 func (p *prepared) applyWith(w *writer) ([]Result, error) {
 	n := len(p.events)
 	if w.scratch == nil {
@@ -112,12 +114,21 @@ func (p *prepared) applyWith(w *writer) ([]Result, error) {
 			w.scratch = &batchScratch{}
 		}
 	}
-	w.scratch.reset(n)
-	v := &batchView{p: p, w: w, results: make([]Result, n),
+	// What was checked ahead serves one application: a retry (usage.go's
+	// groupCommit) starts over.
+	a := p.ahead
+	p.ahead = nil
+	v := &batchView{p: p, w: w,
 		metrics: make([]*Metric, len(p.metrics)), metricKnown: make([]bool, len(p.metrics)),
-		targets: make([]aliasTarget, len(p.aliases)), targetKnown: make([]bool, len(p.aliases)),
-		state: w.scratch.state, info: w.scratch.info, seqOf: w.scratch.seqOf}
-	if err := v.check(); err != nil {
+		targets: make([]aliasTarget, len(p.aliases)), targetKnown: make([]bool, len(p.aliases))}
+	if a != nil {
+		w.scratch.seqOf = slices.Grow(w.scratch.seqOf[:0], n)[:n]
+		v.results, v.state, v.info, v.seqOf = a.results, a.state, a.info, w.scratch.seqOf
+	} else {
+		w.scratch.reset(n)
+		v.results, v.state, v.info, v.seqOf = make([]Result, n), w.scratch.state, w.scratch.info, w.scratch.seqOf
+	}
+	if err := v.check(a); err != nil {
 		return nil, err
 	}
 	if err := v.settle(); err != nil {
@@ -133,16 +144,16 @@ func (p *prepared) applyWith(w *writer) ([]Result, error) {
 	return v.results, w.b.audit(w.tx, "usage.ingest", fmt.Sprintf("%d events", n), "", sum.String())
 }
 
-func (v *batchView) metric(k int) *Metric {
-	mi := v.p.metricOf[k]
+// metricAt is the batch's metric mi as the book has it (nil if unknown).
+func (v *batchView) metricAt(mi int32) *Metric {
 	if !v.metricKnown[mi] {
 		v.metrics[mi], v.metricKnown[mi] = v.w.metric(v.p.metrics[mi]), true
 	}
 	return v.metrics[mi]
 }
 
-func (v *batchView) target(k int) (aliasTarget, error) {
-	ai := v.p.aliasOf[k]
+// targetAt is what the batch's alias ai maps to in the book.
+func (v *batchView) targetAt(ai int32) (aliasTarget, error) {
 	if !v.targetKnown[ai] {
 		id, ci, err := v.w.resolve(v.p.aliases[ai])
 		if err != nil {
@@ -154,19 +165,62 @@ func (v *batchView) target(k int) (aliasTarget, error) {
 }
 
 // check is pass 1: rejects what the book cannot take, attributes the rest
-// and gives each the result it has unless pass 2 finds it a repeat.
-func (v *batchView) check() error {
+// and gives each the result it has unless pass 2 finds it a repeat. It
+// goes a group (one alias and metric) at a time; a group the parsing
+// goroutine checked ahead (ahead.go) is taken as it is when the alias and
+// the metric still are what it used, which the writer's own view tells.
+func (v *batchView) check(a *ahead) error {
 	p := v.p
-	for k := range p.events {
+	begin := int32(0)
+	for g, end := range p.groupEnd {
+		from := begin
+		begin = end
+		ai, mi := p.aliasOf[from], p.metricOf[from]
+		m := v.metricAt(mi)
+		if a != nil && a.done[g] {
+			t, err := v.targetAt(ai)
+			if err != nil {
+				return err
+			}
+			if t == a.targets[ai] && sameMetric(m, a.metrics[mi]) {
+				continue
+			}
+		}
+		if err := p.checkGroup(from, end, m, func() (aliasTarget, error) { return v.targetAt(ai) },
+			v.results, v.state, v.info); err != nil {
+			return err
+		}
+	}
+	if v.p.learn != nil {
+		// What this batch found, for the parsing goroutine to check the next
+		// ones ahead with; never waited for.
+		l := learned{aliases: p.aliases, targets: slices.Clone(v.targets), known: slices.Clone(v.targetKnown),
+			metrics: p.metrics, metricOf: slices.Clone(v.metrics), metricKnown: slices.Clone(v.metricKnown)}
+		select {
+		case v.p.learn <- l:
+		default:
+		}
+	}
+	return nil
+}
+
+// checkGroup is pass 1 for events from…to, which share their alias and
+// metric: m (nil if the book has no such metric) and the alias's target,
+// which target resolves when an event first needs it. It writes each
+// event's result, state and info.
+func (p *prepared) checkGroup(from, to int32, m *Metric, target func() (aliasTarget, error),
+	results []Result, state []uint8, info []eventInfo) error {
+	var t aliasTarget
+	resolved := false
+	for k := from; k < to; k++ {
 		e := &p.events[k]
-		r := &v.results[p.arrival[k]]
-		r.ID = e.ID
-		v.state[k] = evDone
-		if reason, bad := p.reject[int32(k)]; bad {
+		r := &results[k]
+		*r = Result{ID: e.ID}
+		state[k] = evDone
+		if reason, bad := p.reject[k]; bad {
 			r.Outcome, r.Reason = Rejected, reason
 			continue
 		}
-		m := v.metric(k)
 		if m == nil {
 			r.Outcome, r.Reason = Rejected, fmt.Sprintf("unknown metric %q (add it with monthend metrics add)", e.Metric)
 			continue
@@ -176,11 +230,13 @@ func (v *batchView) check() error {
 			r.Outcome, r.Reason = Rejected, err.Error()
 			continue
 		}
-		t, err := v.target(k)
-		if err != nil {
-			return err
+		if !resolved {
+			if t, err = target(); err != nil {
+				return err
+			}
+			resolved = true
 		}
-		in := &v.info[k]
+		in := &info[k]
 		*in = eventInfo{v: val, uniq: uniq}
 		if m.Property == "" {
 			in.small = p.small[k]
@@ -193,9 +249,16 @@ func (v *batchView) check() error {
 			in.late = t.ci.issuedThrough != 0 && in.day <= t.ci.issuedThrough
 			r.Outcome, r.Late = Accepted, in.late
 		}
-		v.state[k] = evPending
+		state[k] = evPending
 	}
 	return nil
+}
+
+func sameMetric(a, b *Metric) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // stored is event k as the book would store it (without its sequence
@@ -248,7 +311,7 @@ func (v *batchView) settle() error {
 			v.sameIDs = append(v.sameIDs, sameID{id: e.ID, k: -1, prev: prev})
 			cur = &v.sameIDs[len(v.sameIDs)-1]
 		}
-		r := &v.results[p.arrival[k]]
+		r := &v.results[k]
 		var before string
 		if cur.k < 0 {
 			if sameContent(&cur.prev.Event, e) {
@@ -295,9 +358,7 @@ func (v *batchView) settle() error {
 // hash order.
 func (v *batchView) store() error {
 	w, p := v.w, v.p
-	// Each new event's encoding is the prepared parts plus the customer id,
-	// day, flags and time of receipt (~40 bytes).
-	w.events.expect(len(p.events), len(p.enc)+48*len(p.events))
+	w.events.expect(len(p.events), p.expectedSize())
 	for k := range p.events {
 		st := v.state[k]
 		if st != evNew && st != evOver {

@@ -50,7 +50,7 @@ func FuzzImportCSV(f *testing.F) {
 		done := make(chan error, 1)
 		go func() {
 			defer close(out)
-			done <- parseCSVStream(context.Background(), br, "f.csv", 3, &countingReader{}, out)
+			done <- parseCSVStream(context.Background(), br, "f.csv", 3, &countingReader{}, nil, out)
 		}()
 		for pb := range out {
 			for i, e := range pb.events {
@@ -76,7 +76,7 @@ func FuzzImportJSONL(f *testing.F) {
 		out := make(chan parsedBatch, 100)
 		go func() {
 			defer close(out)
-			parseJSONLStream(context.Background(), bufio.NewReader(strings.NewReader(data)), "f.jsonl", 3, &countingReader{}, out)
+			parseJSONLStream(context.Background(), bufio.NewReader(strings.NewReader(data)), "f.jsonl", 3, &countingReader{}, nil, out)
 		}()
 		n := 0
 		for pb := range out {

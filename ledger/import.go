@@ -3,13 +3,17 @@ package ledger
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Format is a file format for usage import.
@@ -33,12 +37,13 @@ type Source struct {
 // ImportOptions tune Import.
 type ImportOptions struct {
 	// BatchSize is the most events per transaction (default 250,000; see
-	// docs/performance.md for how it was chosen). The first batches are
-	// smaller, from firstBatch up, so that writing starts early.
-	// Larger batches ingest faster; a crash loses at most the batch in flight,
-	// which a rerun then counts exactly once.
+	// docs/performance.md for how it was chosen). The parser hands the
+	// writer smaller batches (parseBatch), which a transaction takes as they
+	// come, so that writing starts early. Larger transactions ingest
+	// faster; a crash loses at most the transaction in flight, which a rerun
+	// then counts exactly once.
 	BatchSize int
-	// Progress, if set, is called after each committed batch.
+	// Progress, if set, is called after each committed transaction.
 	Progress func(ImportProgress)
 	// Reject, if set, is called for each rejected line.
 	Reject func(Rejection)
@@ -99,52 +104,99 @@ func (b *Book) importOne(ctx context.Context, src Source, opts ImportOptions, su
 	if format == FormatAuto {
 		format = detectFormat(src.Name, br)
 	}
-	// Unbuffered: the parser, faster than the writer, has the next batch
-	// ready when the writer asks, and no more. Each batch queued held ~75
-	// MB at 250,000 events, and fresh memory is dear (a page fault cost
+	// A short queue: the parser, faster than the writer, keeps a few
+	// batches ready and no more; fresh memory is dear (a page fault cost
 	// ~14 µs on the project machine; docs/performance.md, "Memory is time").
-	batches := make(chan parsedBatch)
+	batches := make(chan parsedBatch, queuedBatches)
 	parseErr := make(chan error, 1)
+	learn := make(chan learned, 4) // the writer to the parser: see ahead.go
 	// Parse on one goroutine while the other writes: two cores, two stages.
 	go func() {
 		defer close(batches)
 		var err error
 		switch format {
 		case FormatCSV:
-			err = parseCSVStream(ctx, br, src.Name, opts.BatchSize, cr, batches)
+			err = parseCSVStream(ctx, br, src.Name, min(opts.BatchSize, parseBatch), cr, learn, batches)
 		default:
-			err = parseJSONLStream(ctx, br, src.Name, opts.BatchSize, cr, batches)
+			err = parseJSONLStream(ctx, br, src.Name, min(opts.BatchSize, parseBatch), cr, learn, batches)
 		}
 		parseErr <- err
 	}()
-	for pb := range batches {
-		for _, r := range pb.rejects {
-			sum.Rejected++
-			if opts.Reject != nil {
+	// The writer: a transaction takes batches as they come until it holds
+	// opts.BatchSize events, then commits. The parser's batches stay small
+	// (parseBatch, ramping up from firstBatch): the writer starts early,
+	// what a batch needs only while it is applied is garbage once it is,
+	// and the heap stays small (docs/performance.md, "Small batches, large
+	// transactions").
+	txLimit := opts.BatchSize
+	closed := false
+	for !closed {
+		pb, ok := <-batches
+		if !ok {
+			break
+		}
+		var txSum Summary
+		var rejected []Rejection
+		last := pb
+		if b.readOnly {
+			cancel()
+			for range batches {
+			}
+			return fmt.Errorf("import %s: %w", src.Name, ErrReadOnly)
+		}
+		err := ctx.Err()
+		if err == nil {
+			err = b.db.Update(func(tx *bolt.Tx) error {
+				txSum, rejected = Summary{}, rejected[:0]
+				w := newWriter(b, tx)
+				n := 0
+				for {
+					last = pb
+					rejected = append(rejected, pb.rejects...)
+					txSum.Rejected += len(pb.rejects)
+					if pb.prep != nil {
+						res, err := pb.prep.applyWith(w)
+						if err != nil {
+							return err
+						}
+						for k, r := range res { // in the batch's order
+							txSum.Add(r)
+							if r.Outcome == Rejected {
+								rejected = append(rejected, Rejection{File: src.Name, Line: pb.lines[pb.prep.arrival[k]], ID: r.ID, Reason: r.Reason})
+							}
+						}
+						n += len(res)
+					}
+					if n >= txLimit || ctx.Err() != nil {
+						break
+					}
+					if pb, ok = <-batches; !ok {
+						closed = true
+						break
+					}
+				}
+				return w.flush()
+			})
+		}
+		if err != nil {
+			cancel()
+			for range batches {
+			}
+			return fmt.Errorf("import %s (lines up to %d): %w", src.Name, last.lastLn, err)
+		}
+		sum.Accepted += txSum.Accepted
+		sum.Duplicates += txSum.Duplicates
+		sum.Superseded += txSum.Superseded
+		sum.Unattributed += txSum.Unattributed
+		sum.Rejected += txSum.Rejected
+		if opts.Reject != nil {
+			slices.SortStableFunc(rejected, func(x, y Rejection) int { return cmp.Compare(x.Line, y.Line) })
+			for _, r := range rejected {
 				opts.Reject(r)
 			}
 		}
-		if pb.prep != nil {
-			err := ctx.Err()
-			var res []Result
-			if err == nil {
-				res, err = b.ingestPrepared(pb.prep)
-			}
-			if err != nil {
-				cancel()
-				for range batches {
-				}
-				return fmt.Errorf("import %s (lines up to %d): %w", src.Name, pb.lastLn, err)
-			}
-			for i, r := range res {
-				sum.Add(r)
-				if r.Outcome == Rejected && opts.Reject != nil {
-					opts.Reject(Rejection{File: src.Name, Line: pb.lines[i], ID: r.ID, Reason: r.Reason})
-				}
-			}
-		}
 		if opts.Progress != nil {
-			opts.Progress(ImportProgress{File: src.Name, Lines: pb.lastLn, Bytes: pb.bytes, Size: src.Size, Summary: *sum})
+			opts.Progress(ImportProgress{File: src.Name, Lines: last.lastLn, Bytes: last.bytes, Size: src.Size, Summary: *sum})
 		}
 	}
 	if err := <-parseErr; err != nil {
@@ -188,6 +240,16 @@ const maxLine = 1 << 20
 // to write.
 const firstBatch = 16384
 
+// parseBatch is the most events the parser hands the writer at a time; a
+// transaction takes several (ImportOptions.BatchSize). Small enough that
+// the batches in flight hold little memory (~40 MB each), large enough
+// that a batch still groups a customer's events for the writer (prepared).
+const parseBatch = 65536
+
+// queuedBatches is how many parsed batches may wait for the writer: the
+// parser goes on while the writer commits (~0.3 s a transaction).
+const queuedBatches = 2
+
 // batcher gathers parsed lines into batches for the writer.
 type batcher struct {
 	ctx         context.Context
@@ -196,10 +258,13 @@ type batcher struct {
 	out         chan<- parsedBatch
 	size, limit int // the largest batch, and the current one's
 	pb          parsedBatch
+	learn       chan learned // what the writer learned (ahead.go)
+	known       *knownAttribution
 }
 
-func newBatcher(ctx context.Context, br *bufio.Reader, cr *countingReader, size int, out chan<- parsedBatch) *batcher {
-	b := &batcher{ctx: ctx, br: br, cr: cr, out: out, size: size, limit: min(size, firstBatch)}
+func newBatcher(ctx context.Context, br *bufio.Reader, cr *countingReader, size int, learn chan learned, out chan<- parsedBatch) *batcher {
+	b := &batcher{ctx: ctx, br: br, cr: cr, out: out, size: size, limit: min(size, firstBatch),
+		learn: learn, known: newKnownAttribution(learn)}
 	b.pb = parsedBatch{events: make([]Event, 0, b.limit), lines: make([]int, 0, b.limit)}
 	return b
 }
@@ -214,19 +279,36 @@ func (b *batcher) send() bool {
 	if len(pb.events) > 0 {
 		pb.prep = prepare(pb.events)
 		pb.events = nil // prepare made its own copy, in its order
+		pb.prep.learn = b.learn
+		// Pass 1 ahead while the writer is busy, a group at a time: the
+		// batch goes as soon as the writer asks for it (ahead.go).
+		if aw := pb.prep.startAhead(b.known); aw != nil {
+			for aw.step() {
+				select {
+				case b.out <- *pb:
+					return b.sent(pb)
+				default:
+				}
+			}
+		}
 	}
 	select {
 	case b.out <- *pb:
 	case <-b.ctx.Done():
 		return false
 	}
+	return b.sent(pb)
+}
+
+// sent starts the next batch after pb went to the writer.
+func (b *batcher) sent(pb *parsedBatch) bool {
 	b.limit = min(2*b.limit, b.size)
 	b.pb = parsedBatch{events: make([]Event, 0, b.limit), lines: make([]int, 0, b.limit), lastLn: pb.lastLn}
 	return true
 }
 
-func parseJSONLStream(ctx context.Context, br *bufio.Reader, name string, batchSize int, cr *countingReader, out chan<- parsedBatch) error {
-	bt := newBatcher(ctx, br, cr, batchSize, out)
+func parseJSONLStream(ctx context.Context, br *bufio.Reader, name string, batchSize int, cr *countingReader, learn chan learned, out chan<- parsedBatch) error {
+	bt := newBatcher(ctx, br, cr, batchSize, learn, out)
 	pb := &bt.pb
 	ep := newEventParser()
 	var long []byte
@@ -245,6 +327,9 @@ func parseJSONLStream(ctx context.Context, br *bufio.Reader, name string, batchS
 		}
 		if err != nil && err != io.EOF {
 			return err
+		}
+		if err == io.EOF && len(line) == 0 {
+			break // the file ended with its last line's newline
 		}
 		pb.lastLn = n
 		if t := bytes.TrimSpace(line); len(t) > 0 {
@@ -273,7 +358,7 @@ func parseJSONLStream(ctx context.Context, br *bufio.Reader, name string, batchS
 	return nil
 }
 
-func parseCSVStream(ctx context.Context, br *bufio.Reader, name string, batchSize int, cr *countingReader, out chan<- parsedBatch) error {
+func parseCSVStream(ctx context.Context, br *bufio.Reader, name string, batchSize int, cr *countingReader, learn chan learned, out chan<- parsedBatch) error {
 	r := csv.NewReader(br)
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
@@ -288,7 +373,7 @@ func parseCSVStream(ctx context.Context, br *bufio.Reader, name string, batchSiz
 	if err != nil {
 		return fmt.Errorf("line 1: %w", err)
 	}
-	bt := newBatcher(ctx, br, cr, batchSize, out)
+	bt := newBatcher(ctx, br, cr, batchSize, learn, out)
 	pb := &bt.pb
 	for {
 		row, err := r.Read()

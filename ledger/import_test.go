@@ -227,3 +227,86 @@ func TestImportKilledMidway(t *testing.T) {
 		}
 	}
 }
+
+// A transaction takes several of the parser's batches (ImportOptions.BatchSize
+// above the parser's batch size): duplicates and corrections across the
+// batches, and bad lines in several of them, come out as they would one
+// event at a time; the rejections arrive in line order, progress once per
+// transaction, and the totals are the model's.
+func TestImportTransactionsSpanParsedBatches(t *testing.T) {
+	b := newBook(t)
+	setupGenerated(t, b)
+	const n = 50000
+	var buf bytes.Buffer
+	want := map[string]decimal.Decimal{}
+	line := func(i int, v decimal.Decimal) string {
+		return fmt.Sprintf(`{"id":"e%d","customer":"c%02d","metric":"gb","timestamp":"2026-03-%02dT12:00:00Z","value":%s}`, i, i%50, 1+i%28, v)
+	}
+	value := func(i int) decimal.Decimal { return decimal.New(int64(i%7), -1) }
+	bad := map[int]bool{100: true, 20000: true, 45000: true}
+	var rejectedLines []int
+	lineNo := 0
+	write := func(s string) {
+		lineNo++
+		buf.WriteString(s + "\n")
+	}
+	for i := 0; i < n; i++ {
+		if bad[i] {
+			write("not json at all")
+			rejectedLines = append(rejectedLines, lineNo)
+		}
+		write(line(i, value(i)))
+		c := fmt.Sprintf("c%02d", i%50)
+		want[c] = want[c].Add(value(i))
+	}
+	for _, i := range []int{5, 17000} { // duplicates, from other batches
+		write(line(i, value(i)))
+	}
+	for _, i := range []int{10, 16390, 30000} { // corrections
+		nv := value(i).Add(decimal.NewFromInt(1))
+		write(line(i, nv))
+		c := fmt.Sprintf("c%02d", i%50)
+		want[c] = want[c].Add(decimal.NewFromInt(1))
+	}
+	write(`{"id":"late-bad","customer":"c01","metric":"nope","timestamp":"2026-03-01T12:00:00Z"}`)
+	rejectedLines = append(rejectedLines, lineNo)
+
+	var rej []Rejection
+	var progress []ImportProgress
+	sum, err := b.Import(context.Background(), []Source{{Name: "big.jsonl", R: &buf}}, ImportOptions{
+		BatchSize: 20000,
+		Reject:    func(r Rejection) { rej = append(rej, r) },
+		Progress:  func(p ImportProgress) { progress = append(progress, p) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := (Summary{Accepted: n, Duplicates: 2, Superseded: 3, Rejected: 4}); sum != w {
+		t.Errorf("summary %v, want %v", sum, w)
+	}
+	var lines []int
+	for _, r := range rej {
+		lines = append(lines, r.Line)
+	}
+	if fmt.Sprint(lines) != fmt.Sprint(rejectedLines) {
+		t.Errorf("rejected lines %v, want %v", lines, rejectedLines)
+	}
+	// Batches of 16,384 then 20,000 events; a transaction commits once it
+	// holds 20,000: 36,384, then 20,000 a time.
+	if len(progress) < 2 || len(progress) > 4 {
+		t.Errorf("%d progress reports for %d events in transactions of 20,000 or more", len(progress), n)
+	}
+	for i, p := range progress {
+		if i > 0 && (p.Lines <= progress[i-1].Lines || p.Summary.Accepted < progress[i-1].Summary.Accepted) {
+			t.Errorf("progress went back: %+v after %+v", p, progress[i-1])
+		}
+	}
+	if last := progress[len(progress)-1]; last.Summary != sum || last.Lines != lineNo {
+		t.Errorf("last progress %+v, want the summary %v at line %d", last, sum, lineNo)
+	}
+	for c, v := range want {
+		if got := total(t, b, c, "gb", "2026-03"); got != v.String() {
+			t.Errorf("%s gb %s, want %s", c, got, v)
+		}
+	}
+}

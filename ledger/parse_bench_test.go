@@ -38,7 +38,7 @@ func BenchmarkParse1M(b *testing.B) {
 		start, cpu0, faults0 := time.Now(), cpuTime(b), minorFaults(b)
 		go func() {
 			defer close(out)
-			errc <- parseJSONLStream(context.Background(), bufio.NewReaderSize(cr, 1<<20), file, 250000, cr, out)
+			errc <- parseJSONLStream(context.Background(), bufio.NewReaderSize(cr, 1<<20), file, parseBatch, cr, nil, out)
 		}()
 		events := 0
 		for pb := range out {

@@ -37,11 +37,34 @@ type prepared struct {
 	// per batch and then by index, without hashing a string per event.
 	aliasOf, metricOf []int32
 	aliases, metrics  []string
+	// groupEnd[g] is where group g, the events of one alias and metric,
+	// ends (it begins where group g−1 ends).
+	groupEnd []int32
 	// small is each event's Value as smallDec, read here, in arrival
 	// order, where the parser allocated them: in the writer's order every
 	// value's big.Int was a cache miss.
 	small []smallDec
+	// For an import: pass 1 done ahead of the writer, if any, and where
+	// the writer tells what this batch's aliases and metrics resolved to
+	// (ahead.go).
+	ahead *ahead
+	learn chan<- learned
 }
+
+// byArrival returns the batch's results (in its order, as the writer
+// makes them) in the order the events came.
+func (p *prepared) byArrival(res []Result) []Result {
+	out := make([]Result, len(res))
+	for k, r := range res {
+		out[p.arrival[k]] = r
+	}
+	return out
+}
+
+// expectedSize is about how many bytes the batch's events take stored:
+// the prepared parts, and the customer id, day, flags and time of receipt
+// the writer adds (~40 bytes).
+func (p *prepared) expectedSize() int { return len(p.enc) + 48*len(p.events) }
 
 // encParts returns event k's head, mid and tail (see eventParts).
 func (p *prepared) encParts(k int32) (head, mid, tail []byte) {
@@ -116,6 +139,7 @@ func prepare(events []Event) *prepared {
 		p.aliasOf[k], p.metricOf[k] = aOf[i], mOf[i]
 		p.small[k] = small[i]
 	}
+	p.groupEnd = starts[:len(pairs)] // each group's start, advanced past its events
 	p.enc = make([]byte, 0, size)
 	hashes := make([][8]byte, n) // by arrival, so that hashOrder breaks ties by arrival
 	for k := range p.events {

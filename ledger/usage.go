@@ -170,16 +170,24 @@ func (b *Book) ingest(ctx context.Context, events []Event, shared bool) ([]Resul
 		return nil, err
 	}
 	p := prepare(events)
+	var res []Result
+	var err error
 	switch {
 	case b.readOnly:
 		return nil, ErrReadOnly
 	case shared:
-		return b.group.ingest(b, p)
+		res, err = b.group.ingest(b, p)
+	default:
+		res, err = b.ingestPrepared(p)
 	}
-	return b.ingestPrepared(p)
+	if err != nil {
+		return nil, err
+	}
+	return p.byArrival(res), nil
 }
 
-// ingestPrepared stores a prepared batch in a transaction of its own.
+// ingestPrepared stores a prepared batch in a transaction of its own and
+// returns the results in the batch's order.
 func (b *Book) ingestPrepared(p *prepared) ([]Result, error) {
 	if b.readOnly {
 		return nil, ErrReadOnly
