@@ -280,15 +280,12 @@ func (b *batcher) send() bool {
 		pb.prep = prepare(pb.events)
 		pb.events = nil // prepare made its own copy, in its order
 		pb.prep.learn = b.learn
-		// Pass 1 ahead while the writer is busy, a group at a time: the
-		// batch goes as soon as the writer asks for it (ahead.go).
+		// Pass 1 ahead while the writer has batches queued, a group at a
+		// time: the batch goes as soon as the queue runs dry, so that the
+		// writer never waits for work this goroutine could hand it
+		// (ahead.go).
 		if aw := pb.prep.startAhead(b.known); aw != nil {
-			for aw.step() {
-				select {
-				case b.out <- *pb:
-					return b.sent(pb)
-				default:
-				}
+			for len(b.out) > 0 && aw.step() {
 			}
 		}
 	}
