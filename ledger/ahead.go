@@ -4,22 +4,25 @@ package ledger
 //
 // An import has two goroutines: one parses and prepares batches, the other
 // writes them, and the writer is the slower (docs/performance.md, "Pass 1
-// ahead of the writer"). Pass 1 (apply.go's check: each event's metric,
-// value, customer, day and late flag) needs the book's aliases, customers
-// and metrics, which only the writer reads. So the writer tells the parsing
-// goroutine what each batch's aliases and metrics resolved to (learned),
-// and that goroutine checks the next batches with it (attributeAhead),
-// group by group, writing the results and per-event state the writer would
-// have written.
+// ahead, small batches in large transactions"). Pass 1 (apply.go's check:
+// each event's metric, value, customer, day and late flag) needs the book's
+// aliases, customers and metrics, which only the writer reads. So the
+// writer tells the parsing goroutine what each batch's aliases and metrics
+// resolved to (learned), and that goroutine checks the next batches with
+// it, group by group (startAhead, aheadWork.step), writing the results and
+// per-event state the writer would have written, while the writer has
+// batches queued; when the queue runs dry, the batch goes with the groups
+// done so far (batcher.send). So the work balances itself between the two
+// cores.
 //
 // What was learned may be stale by the time the writer applies the batch:
-// an alias mapped, a customer's time zone changed or a period issued in
-// between. The writer therefore takes a group checked ahead only when its
-// alias resolves, in its own transaction, to the very same target (the
-// customer id and the same *custInfo: these are never changed in place, and
-// a change to a customer or an alias drops the cached ones, db.go's
-// forgetCustomers) and its metric is equal; otherwise it checks the group
-// again itself. Correctness never rests on what was learned, only speed.
+// an alias mapped, a metric added or a period issued in between. The
+// writer therefore takes a group checked ahead only when its alias
+// resolves, in its own transaction, to the very same target (the customer
+// id and the same *custInfo: these are never changed in place, and a change
+// to a customer or an alias drops the cached ones, db.go's forgetCustomers)
+// and its metric is equal; otherwise it checks the group again itself.
+// Correctness never rests on what was learned, only speed.
 
 // learned is what one batch's aliases and metrics resolved to in the
 // writer's transaction: targets[i] for aliases[i] where known[i], and
@@ -81,9 +84,9 @@ type ahead struct {
 }
 
 // startAhead gives p what pass 1 ahead needs, if ka knows anything yet:
-// the results, state and info arrays the writer will use (so this goroutine
-// faults their memory in, not the writer) and the targets and metrics ka
-// has for the batch's aliases and metrics. step then checks groups.
+// the results, state and info arrays, which the writer then uses for the
+// groups it checks itself too, and the targets and metrics ka has for the
+// batch's aliases and metrics. step then checks groups.
 func (p *prepared) startAhead(ka *knownAttribution) *aheadWork {
 	ka.catchUp()
 	if len(ka.targets) == 0 {

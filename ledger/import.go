@@ -126,8 +126,8 @@ func (b *Book) importOne(ctx context.Context, src Source, opts ImportOptions, su
 	// opts.BatchSize events, then commits. The parser's batches stay small
 	// (parseBatch, ramping up from firstBatch): the writer starts early,
 	// what a batch needs only while it is applied is garbage once it is,
-	// and the heap stays small (docs/performance.md, "Small batches, large
-	// transactions").
+	// and the heap stays small (docs/performance.md, "Pass 1 ahead, small
+	// batches in large transactions").
 	txLimit := opts.BatchSize
 	closed := false
 	for !closed {
