@@ -120,7 +120,7 @@ docs/usage-ingestion.md.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "", "jsonl or csv (default: by file name, else by content)")
-	cmd.Flags().IntVar(&batch, "batch", 250000, "events per transaction (more uses more memory: ~1.1 GB at 250,000)")
+	cmd.Flags().IntVar(&batch, "batch", 250000, "events per transaction: more commits less often and holds more in memory (a 1M-event import peaked at ~0.45 GB at 250,000)")
 	return cmd
 }
 
