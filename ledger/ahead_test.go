@@ -27,6 +27,7 @@ func TestPropPassOneAheadEqualsTheWritersOwn(t *testing.T) {
 		learn := make(chan learned, 4)
 		ka := newKnownAttribution(learn)
 		mapped, added := false, false
+		ids := map[string]bool{}
 		for round := range rapid.IntRange(1, 6).Draw(rt, "rounds") {
 			switch rapid.IntRange(0, 3).Draw(rt, "change") {
 			case 1:
@@ -74,6 +75,9 @@ func TestPropPassOneAheadEqualsTheWritersOwn(t *testing.T) {
 				}
 				batch[i] = e
 			}
+			for _, e := range batch {
+				ids[e.ID] = true
+			}
 			want, err := a.Ingest(context.Background(), batch)
 			if err != nil {
 				rt.Fatal(err)
@@ -118,6 +122,21 @@ func TestPropPassOneAheadEqualsTheWritersOwn(t *testing.T) {
 			}
 			if fmt.Sprint(ta) != fmt.Sprint(tb) {
 				rt.Fatalf("%s's totals: %v checked ahead, %v by the writer", c, tb, ta)
+			}
+		}
+		// The events as stored, encoded ahead or by the writer: the same but
+		// for the time of receipt.
+		for id := range ids {
+			ea, errA := a.Event(id)
+			eb, errB := b.Event(id)
+			if (errA == nil) != (errB == nil) {
+				rt.Fatalf("event %s: %v checked ahead, %v by the writer", id, errB, errA)
+			}
+			if errA != nil {
+				continue
+			}
+			if !sameContent(&ea.Event, &eb.Event) || ea.CustomerID != eb.CustomerID || ea.Day != eb.Day || ea.Late != eb.Late {
+				rt.Fatalf("event %s stored as %+v checked ahead, %+v by the writer", id, eb, ea)
 			}
 		}
 		if breaches, err := b.Check(context.Background(), nil); err != nil || len(breaches) > 0 {
