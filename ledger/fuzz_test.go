@@ -53,9 +53,11 @@ func FuzzImportCSV(f *testing.F) {
 			done <- parseCSVStream(context.Background(), br, "f.csv", 3, &countingReader{}, nil, out)
 		}()
 		for pb := range out {
-			for i, e := range pb.events {
-				if e.ID == "" || pb.lines[i] < 2 || pb.lines[i] > lines {
-					t.Fatalf("event %+v at line %d of %d", e, pb.lines[i], lines)
+			if pb.prep != nil { // the parser's events, once prepared (in their order: arrival maps back)
+				for k, e := range pb.prep.events {
+					if ln := pb.lines[pb.prep.arrival[k]]; e.ID == "" || ln < 2 || ln > lines {
+						t.Fatalf("event %+v at line %d of %d", e, ln, lines)
+					}
 				}
 			}
 			for _, r := range pb.rejects {
@@ -80,11 +82,17 @@ func FuzzImportJSONL(f *testing.F) {
 		}()
 		n := 0
 		for pb := range out {
-			n += len(pb.events) + len(pb.rejects)
+			n += len(pb.rejects)
+			if pb.prep != nil { // the parser's events, once prepared
+				n += len(pb.prep.events)
+			}
 			for _, r := range pb.rejects {
 				if r.Line < 1 || r.Line > lines {
 					t.Fatalf("rejection %+v of %d lines", r, lines)
 				}
+			}
+			if pb.lastLn > lines {
+				t.Fatalf("%d lines read of %d", pb.lastLn, lines)
 			}
 		}
 		if n > lines {
