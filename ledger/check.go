@@ -36,15 +36,32 @@ import (
 //     summary marks current (changes.go) is current by Staleness, and one
 //     whose late-usage check it calls quiet finds it quiet.
 //
-// Memory: the recount goes through temporary files (in os.TempDir, ~15
-// bytes an event) and is held a partition at a time; what stays for the
-// whole check is 8 bytes an event, the id hashes (check_ids.go). Pages of
-// the book check has read leave its resident set as it goes
-// (releaseMappedEvery; in its main read transaction, where nearly all of
-// them are read).
+// Memory: the recount goes through temporary files (in os.TempDir unless
+// CheckOptions.TempDir says otherwise, ~15 bytes an event) and is held a
+// partition at a time; what stays for the whole check is 8 bytes an event,
+// the id hashes (check_ids.go). Pages of the book check has read leave its
+// resident set as it goes (releaseMappedEvery; in its main read
+// transaction, where nearly all of them are read).
 //
 // progress, if not nil, is called with the number of events checked.
 func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, error) {
+	return b.CheckWith(ctx, CheckOptions{}, progress)
+}
+
+// CheckOptions tune Check.
+type CheckOptions struct {
+	// TempDir is the folder in which check makes its own folder
+	// (monthend-check-*) for the recount's temporary files, about
+	// recountBytesPerEvent bytes per stored event; "" is os.TempDir(). The
+	// folder is removed when check returns; on Unix each file is unlinked
+	// as soon as it is created, so a check killed midway leaves only the
+	// empty folder. A folder that is missing, unwritable or runs out of
+	// space fails check with an error that names it (tempFolderError).
+	TempDir string
+}
+
+// CheckWith is Check with options.
+func (b *Book) CheckWith(ctx context.Context, o CheckOptions, progress func(events int)) ([]string, error) {
 	var breaches []string
 	breach := func(format string, args ...any) {
 		if len(breaches) < 1000 {
@@ -102,7 +119,9 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		// recounted and compared a partition of customers at a time
 		// (check_recount.go); the id hashes are held, 8 bytes an event
 		// (check_ids.go).
-		rc, err := newRecounter(custIDs, metrics)
+		// The events' sequence counts them without reading them, for the
+		// space the temporary files need.
+		rc, err := newRecounter(o.TempDir, tx.Bucket(bucketEvents).Sequence(), custIDs, metrics)
 		if err != nil {
 			return err
 		}
@@ -111,6 +130,9 @@ func (b *Book) Check(ctx context.Context, progress func(events int)) ([]string, 
 		var n int
 		var lastSeq uint64
 		err = forEachStoredEvent(tx.Bucket(bucketEvents), func(seq uint64, v []byte) error {
+			if rc.err != nil { // the temporary files failed: stop now, not after the scan
+				return rc.err
+			}
 			n++
 			lastSeq = seq
 			if n%100000 == 0 {

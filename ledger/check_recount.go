@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/shopspring/decimal"
 	bolt "go.etcd.io/bbolt"
@@ -48,6 +49,14 @@ var (
 	recountRanges    = 256
 	recountPartBytes = int64(8 << 20)
 )
+
+// recountBytesPerEvent is about what the temporary files take per event
+// (~15 bytes an event on the demo book, docs/performance.md), for messages.
+const recountBytesPerEvent = 15
+
+// createTemp creates a temporary file of the recount. A variable so that
+// tests can hand the recount a file that fails as a full disk does.
+var createTemp = os.Create
 
 // Spilled record kinds.
 const (
@@ -64,7 +73,9 @@ const (
 // recounter spills the events to the customer ranges' files and then
 // recounts and compares one partition at a time.
 type recounter struct {
+	base      string // the folder dir was made in (CheckOptions.TempDir)
 	dir       string
+	events    uint64   // about how many events the book holds, for messages
 	bounds    []string // each range's lower bound; bounds[0] is ""
 	files     []*os.File
 	bufs      []*bufio.Writer
@@ -77,15 +88,19 @@ type recounter struct {
 	err       error
 }
 
-// newRecounter makes a recounter for the customer ids (ascending) and
-// metrics the book holds; events may name others (breaches), which are
-// counted all the same.
-func newRecounter(customers []string, metrics map[string]*Metric) (*recounter, error) {
-	dir, err := os.MkdirTemp("", "monthend-check-")
-	if err != nil {
-		return nil, fmt.Errorf("check: a folder for the recount: %w", err)
+// newRecounter makes a recounter whose files go in a new folder in base
+// ("": os.TempDir()), for the customer ids (ascending) and metrics the book
+// holds; events may name others (breaches), which are counted all the same.
+// events, about how many the book holds, goes in messages.
+func newRecounter(base string, events uint64, customers []string, metrics map[string]*Metric) (*recounter, error) {
+	if base == "" {
+		base = os.TempDir()
 	}
-	rc := &recounter{dir: dir, customers: customers, custIdx: make(map[string]int, len(customers)), metricIdx: map[string]int{}}
+	dir, err := os.MkdirTemp(base, "monthend-check-")
+	if err != nil {
+		return nil, tempFolderError(base, events, "making a folder for the recount", err)
+	}
+	rc := &recounter{base: base, dir: dir, events: events, customers: customers, custIdx: make(map[string]int, len(customers)), metricIdx: map[string]int{}}
 	for i, c := range customers {
 		rc.custIdx[c] = i + 1
 	}
@@ -107,6 +122,41 @@ func newRecounter(customers []string, metrics map[string]*Metric) (*recounter, e
 	rc.bufs = make([]*bufio.Writer, n)
 	rc.sizes = make([]int64, n)
 	return rc, nil
+}
+
+// tempFolderError is err, met doing what in the temporary folder base,
+// with what check needs there and what to do about it.
+func tempFolderError(base string, events uint64, what string, err error) error {
+	need := fmt.Sprintf("about %d bytes per event", recountBytesPerEvent)
+	if events > 0 {
+		need = fmt.Sprintf("about %s (%d bytes for each of the book's %d events)", aboutBytes(events*recountBytesPerEvent), recountBytesPerEvent, events)
+	}
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("check ran out of temporary space in %s, %s: %w; it needs %s there while it runs: free space in %s, or point monthend check --tmp at a folder with room",
+			base, what, err, need, base)
+	}
+	return fmt.Errorf("check cannot use the temporary folder %s, %s: %w; it needs a writable folder with room for %s: make %s a writable folder, or point monthend check --tmp at another",
+		base, what, err, need, base)
+}
+
+// aboutBytes is n bytes, rounded up, for a message.
+func aboutBytes(n uint64) string {
+	switch {
+	case n >= 10e9:
+		return fmt.Sprintf("%d GB", (n+1e9-1)/1e9)
+	case n >= 1e9:
+		return fmt.Sprintf("%.1f GB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%d MB", (n+1e6-1)/1e6)
+	}
+	return fmt.Sprintf("%d KB", (n+1e3-1)/1e3)
+}
+
+// fail records the first failure of the temporary files.
+func (rc *recounter) fail(what string, err error) {
+	if rc.err == nil {
+		rc.err = tempFolderError(rc.base, rc.events, what, err)
+	}
 }
 
 // close removes the temporary files.
@@ -141,9 +191,9 @@ func (rc *recounter) spill(r int) {
 	}
 	if rc.bufs[r] == nil {
 		name := filepath.Join(rc.dir, fmt.Sprintf("range-%d", r))
-		f, err := os.Create(name)
+		f, err := createTemp(name)
 		if err != nil {
-			rc.err = err
+			rc.fail("creating a file of the recount", err)
 			return
 		}
 		// Unlinked while open where the system allows it, so that a check
@@ -157,7 +207,7 @@ func (rc *recounter) spill(r int) {
 	n, err := rc.bufs[r].Write(rc.out)
 	rc.sizes[r] += int64(n)
 	if err != nil {
-		rc.err = err
+		rc.fail("writing the recount's files", err)
 	}
 }
 
@@ -212,11 +262,13 @@ func (rc *recounter) event(customer string, m *Metric, day uint32, seq uint64, l
 func (rc *recounter) finish() ([][2]int, error) {
 	for _, w := range rc.bufs {
 		if w != nil && rc.err == nil {
-			rc.err = w.Flush()
+			if err := w.Flush(); err != nil {
+				rc.fail("writing the recount's files", err)
+			}
 		}
 	}
 	if rc.err != nil {
-		return nil, fmt.Errorf("check: writing the recount's temporary files in %s: %w", rc.dir, rc.err)
+		return nil, rc.err
 	}
 	rc.bufs = nil // the recount reads; the files stay open
 	var parts [][2]int

@@ -88,7 +88,7 @@ func TestCheckRecountPartitions(t *testing.T) {
 func TestCheckRecountRanges(t *testing.T) {
 	recountIn(t, 3, 1)
 	customers := []string{"a", "b", "b-x", "b0", "bb", "c"}
-	rc, err := newRecounter(customers, map[string]*Metric{"calls": {Code: "calls", Aggregation: AggCount}})
+	rc, err := newRecounter("", 0, customers, map[string]*Metric{"calls": {Code: "calls", Aggregation: AggCount}})
 	if err != nil {
 		t.Fatal(err)
 	}
