@@ -3,7 +3,6 @@ package ledger
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -152,20 +151,20 @@ func (b *Book) importOne(ctx context.Context, src Source, opts ImportOptions, su
 				n := 0
 				for {
 					last = pb
-					rejected = append(rejected, pb.rejects...)
 					txSum.Rejected += len(pb.rejects)
+					var res []Result
 					if pb.prep != nil {
-						res, err := pb.prep.applyWith(w)
-						if err != nil {
+						var err error
+						if res, err = pb.prep.applyWith(w); err != nil {
 							return err
 						}
-						for k, r := range res { // in the batch's order
+						for _, r := range res {
 							txSum.Add(r)
-							if r.Outcome == Rejected {
-								rejected = append(rejected, Rejection{File: src.Name, Line: pb.lines[pb.prep.arrival[k]], ID: r.ID, Reason: r.Reason})
-							}
 						}
 						n += len(res)
+					}
+					if opts.Reject != nil {
+						rejected = pb.appendRejections(rejected, src.Name, res)
 					}
 					if n >= txLimit || ctx.Err() != nil {
 						break
@@ -190,7 +189,6 @@ func (b *Book) importOne(ctx context.Context, src Source, opts ImportOptions, su
 		sum.Unattributed += txSum.Unattributed
 		sum.Rejected += txSum.Rejected
 		if opts.Reject != nil {
-			slices.SortStableFunc(rejected, func(x, y Rejection) int { return cmp.Compare(x.Line, y.Line) })
 			for _, r := range rejected {
 				opts.Reject(r)
 			}
@@ -203,6 +201,34 @@ func (b *Book) importOne(ctx context.Context, src Source, opts ImportOptions, su
 		return fmt.Errorf("import %s: %w", src.Name, err)
 	}
 	return ctx.Err()
+}
+
+// appendRejections appends the batch's rejected lines to rej in line
+// order: the parser's (pb.rejects) merged with the writer's, whose results
+// res are in the batch's order.
+func (pb *parsedBatch) appendRejections(rej []Rejection, file string, res []Result) []Rejection {
+	var byWriter []Rejection
+	if slices.ContainsFunc(res, func(r Result) bool { return r.Outcome == Rejected }) {
+		// In arrival order, which is line order.
+		at := make([]int32, len(res)) // arrival position i → the batch's k
+		for k, i := range pb.prep.arrival {
+			at[i] = int32(k)
+		}
+		for i, k := range at {
+			if r := res[k]; r.Outcome == Rejected {
+				byWriter = append(byWriter, Rejection{File: file, Line: pb.lines[i], ID: r.ID, Reason: r.Reason})
+			}
+		}
+	}
+	parsed := pb.rejects
+	for len(parsed) > 0 && len(byWriter) > 0 {
+		if parsed[0].Line < byWriter[0].Line {
+			rej, parsed = append(rej, parsed[0]), parsed[1:]
+		} else {
+			rej, byWriter = append(rej, byWriter[0]), byWriter[1:]
+		}
+	}
+	return append(append(rej, parsed...), byWriter...)
 }
 
 func detectFormat(name string, br *bufio.Reader) Format {

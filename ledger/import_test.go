@@ -255,6 +255,10 @@ func TestImportTransactionsSpanParsedBatches(t *testing.T) {
 			write("not json at all")
 			rejectedLines = append(rejectedLines, lineNo)
 		}
+		if i == 7 || i == 20001 || i == 30001 { // rejected by the writer, between the parser's
+			write(fmt.Sprintf(`{"id":"nope%d","customer":"c01","metric":"nope","timestamp":"2026-03-01T12:00:00Z"}`, i))
+			rejectedLines = append(rejectedLines, lineNo)
+		}
 		write(line(i, value(i)))
 		c := fmt.Sprintf("c%02d", i%50)
 		want[c] = want[c].Add(value(i))
@@ -281,7 +285,7 @@ func TestImportTransactionsSpanParsedBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := (Summary{Accepted: n, Duplicates: 2, Superseded: 3, Rejected: 4}); sum != w {
+	if w := (Summary{Accepted: n, Duplicates: 2, Superseded: 3, Rejected: 7}); sum != w {
 		t.Errorf("summary %v, want %v", sum, w)
 	}
 	var lines []int

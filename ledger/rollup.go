@@ -42,16 +42,52 @@ type writer struct {
 	now       time.Time
 	key, val  []byte // scratch for lookups; never handed to Put
 	arena     []byte // bbolt keeps Put's key and value until commit: copies live here
+	// The keys this transaction adds to the unattributed list and the usage
+	// index, put in key order at flush. Put as they came, each inserted
+	// into the middle of a node that bbolt splits only at commit: on a
+	// fresh book one node took a whole transaction's keys, a memmove of its
+	// tail per event (an import of 1M events with 326,000 unattributed:
+	// 10 s instead of 4).
+	newUnattrib, newUsage map[string]struct{}
 }
 
 // keep copies b into the arena, for Put.
-func (w *writer) keep(b []byte) []byte {
+func (w *writer) keep(b []byte) []byte { return keepStr(w, b) }
+
+func keepStr[T string | []byte](w *writer, b T) []byte {
 	if len(w.arena)+len(b) > cap(w.arena) {
 		w.arena = make([]byte, 0, max(1<<20, len(b)))
 	}
 	n := len(w.arena)
 	w.arena = append(w.arena, b...)
 	return w.arena[n:len(w.arena):len(w.arena)]
+}
+
+// putKeys puts the keys of set, with no value, into b in key order, and
+// empties set.
+func (w *writer) putKeys(b *bolt.Bucket, set map[string]struct{}) error {
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := b.Put(keepStr(w, k), nil); err != nil {
+			return err
+		}
+	}
+	clear(set)
+	return nil
+}
+
+// dropKey takes key out of b, or out of set if this transaction added it
+// there.
+func dropKey(b *bolt.Bucket, set map[string]struct{}, key []byte) error {
+	if _, ok := set[string(key)]; ok {
+		delete(set, string(key))
+		return nil
+	}
+	return b.Delete(key)
 }
 
 type custInfo struct {
@@ -163,17 +199,18 @@ func newWriter(b *Book, tx *bolt.Tx) *writer {
 	tx.Bucket(bucketEvents).FillPercent = 0.95
 	return &writer{
 		b: b, tx: tx,
-		events:    newEventStore(tx.Bucket(bucketEvents)),
-		ids:       newIDIndex(tx.Bucket(bucketIDRuns)),
-		usage:     tx.Bucket(bucketUsage),
-		months:    tx.Bucket(bucketRollupMonths),
-		distinct:  tx.Bucket(bucketDistinct),
-		unattrib:  tx.Bucket(bucketUnattrib),
-		customers: map[string]*custInfo{},
-		aliases:   map[string]aliasTarget{},
-		metrics:   map[string]*Metric{},
-		touched:   map[slotKey]*rollupSlot{},
-		now:       b.now(),
+		events:      newEventStore(tx.Bucket(bucketEvents)),
+		ids:         newIDIndex(tx.Bucket(bucketIDRuns)),
+		usage:       tx.Bucket(bucketUsage),
+		months:      tx.Bucket(bucketRollupMonths),
+		distinct:    tx.Bucket(bucketDistinct),
+		unattrib:    tx.Bucket(bucketUnattrib),
+		customers:   map[string]*custInfo{},
+		aliases:     map[string]aliasTarget{},
+		metrics:     map[string]*Metric{},
+		touched:     map[slotKey]*rollupSlot{},
+		now:         b.now(),
+		newUnattrib: map[string]struct{}{}, newUsage: map[string]struct{}{},
 	}
 }
 
@@ -303,13 +340,12 @@ func (w *writer) attribute(se *StoredEvent, m *Metric, t aliasTarget, v decimal.
 func (w *writer) place(se *StoredEvent, m *Metric, ci *custInfo, day uint32, v decimal.Decimal, small smallDec, uniq string) error {
 	if se.CustomerID == "" {
 		w.key = unattribKey(w.key[:0], se.Customer, se.seq)
-		return w.unattrib.Put(w.keep(w.key), nil)
+		w.newUnattrib[string(w.key)] = struct{}{}
+		return nil
 	}
 	if m.indexed() {
 		w.key = usageKey(w.key[:0], se.CustomerID, se.Metric, day, se.seq)
-		if err := w.usage.Put(w.keep(w.key), nil); err != nil {
-			return err
-		}
+		w.newUsage[string(w.key)] = struct{}{}
 	}
 	return w.apply(se, ci, m, day, +1, v, small, uniq)
 }
@@ -319,7 +355,7 @@ func (w *writer) place(se *StoredEvent, m *Metric, ci *custInfo, day uint32, v d
 func (w *writer) remove(se *StoredEvent) error {
 	if se.CustomerID == "" {
 		w.key = unattribKey(w.key[:0], se.Customer, se.seq)
-		return w.unattrib.Delete(w.key)
+		return dropKey(w.unattrib, w.newUnattrib, w.key)
 	}
 	day := dayNum(se.Day)
 	m := w.metric(se.Metric)
@@ -332,7 +368,7 @@ func (w *writer) remove(se *StoredEvent) error {
 	}
 	if m.indexed() {
 		w.key = usageKey(w.key[:0], se.CustomerID, se.Metric, day, se.seq)
-		if err := w.usage.Delete(w.key); err != nil {
+		if err := dropKey(w.usage, w.newUsage, w.key); err != nil {
 			return err
 		}
 	}
@@ -449,6 +485,13 @@ func decodeCount(b []byte) (uint64, error) {
 // the distinct values, recomputes the days that lost their max or latest
 // event and writes everything, in key order.
 func (w *writer) flush() error {
+	// First: recomputing a max or latest day reads the usage index.
+	if err := w.putKeys(w.usage, w.newUsage); err != nil {
+		return err
+	}
+	if err := w.putKeys(w.unattrib, w.newUnattrib); err != nil {
+		return err
+	}
 	slots := make([]*rollupSlot, 0, len(w.touched))
 	for _, s := range w.touched {
 		slots = append(slots, s)
