@@ -41,20 +41,20 @@ type learned struct {
 // knownAttribution is the parsing goroutine's picture of the book's
 // aliases and metrics, from what the writer learned.
 type knownAttribution struct {
-	in      <-chan learned
+	ch      chan learned // from the writer (prepared.learn)
 	targets map[string]aliasTarget
 	metrics map[string]*Metric
 }
 
-func newKnownAttribution(in <-chan learned) *knownAttribution {
-	return &knownAttribution{in: in, targets: map[string]aliasTarget{}, metrics: map[string]*Metric{}}
+func newKnownAttribution(ch chan learned) *knownAttribution {
+	return &knownAttribution{ch: ch, targets: map[string]aliasTarget{}, metrics: map[string]*Metric{}}
 }
 
 // catchUp takes in whatever the writer has learned since the last call.
 func (ka *knownAttribution) catchUp() {
 	for {
 		select {
-		case l := <-ka.in:
+		case l := <-ka.ch:
 			for i, a := range l.aliases {
 				if l.known[i] {
 					ka.targets[a] = l.targets[i]
@@ -123,11 +123,7 @@ func (w *aheadWork) step() bool {
 	if w.g >= len(p.groupEnd) {
 		return false
 	}
-	from := int32(0)
-	if w.g > 0 {
-		from = p.groupEnd[w.g-1]
-	}
-	end := p.groupEnd[w.g]
+	from, end := p.group(w.g)
 	ai, mi := p.aliasOf[from], p.metricOf[from]
 	if w.aliasKnown[ai] && w.metricKnown[mi] {
 		t := a.targets[ai]

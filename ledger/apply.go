@@ -131,6 +131,7 @@ func (p *prepared) applyWith(w *writer) ([]Result, error) {
 	if err := v.check(a); err != nil {
 		return nil, err
 	}
+	v.tell()
 	if err := v.settle(); err != nil {
 		return nil, err
 	}
@@ -171,10 +172,8 @@ func (v *batchView) targetAt(ai int32) (aliasTarget, error) {
 // the metric still are what it used, which the writer's own view tells.
 func (v *batchView) check(a *ahead) error {
 	p := v.p
-	begin := int32(0)
-	for g, end := range p.groupEnd {
-		from := begin
-		begin = end
+	for g := range p.groupEnd {
+		from, end := p.group(g)
 		ai, mi := p.aliasOf[from], p.metricOf[from]
 		m := v.metricAt(mi)
 		if a != nil && a.done[g] {
@@ -191,17 +190,23 @@ func (v *batchView) check(a *ahead) error {
 			return err
 		}
 	}
-	if v.p.learn != nil {
-		// What this batch found, for the parsing goroutine to check the next
-		// ones ahead with; never waited for.
-		l := learned{aliases: p.aliases, targets: slices.Clone(v.targets), known: slices.Clone(v.targetKnown),
-			metrics: p.metrics, metricOf: slices.Clone(v.metrics), metricKnown: slices.Clone(v.metricKnown)}
-		select {
-		case v.p.learn <- l:
-		default:
-		}
-	}
 	return nil
+}
+
+// tell sends the parsing goroutine what this batch's aliases and metrics
+// resolved to, for checking the next batches ahead (ahead.go); it never
+// waits.
+func (v *batchView) tell() {
+	p := v.p
+	if p.learn == nil {
+		return
+	}
+	l := learned{aliases: p.aliases, targets: slices.Clone(v.targets), known: slices.Clone(v.targetKnown),
+		metrics: p.metrics, metricOf: slices.Clone(v.metrics), metricKnown: slices.Clone(v.metricKnown)}
+	select {
+	case p.learn <- l:
+	default:
+	}
 }
 
 // checkGroup is pass 1 for events from…to, which share their alias and

@@ -95,6 +95,9 @@ func (b *Book) Import(ctx context.Context, sources []Source, opts ImportOptions)
 }
 
 func (b *Book) importOne(ctx context.Context, src Source, opts ImportOptions, sum *Summary) error {
+	if b.readOnly {
+		return fmt.Errorf("import %s: %w", src.Name, ErrReadOnly)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cr := &countingReader{r: src.R}
@@ -127,80 +130,75 @@ func (b *Book) importOne(ctx context.Context, src Source, opts ImportOptions, su
 	// what a batch needs only while it is applied is garbage once it is,
 	// and the heap stays small (docs/performance.md, "Pass 1 ahead, small
 	// batches in large transactions").
-	txLimit := opts.BatchSize
-	closed := false
-	for !closed {
-		pb, ok := <-batches
-		if !ok {
-			break
-		}
-		var txSum Summary
-		var rejected []Rejection
-		last := pb
-		if b.readOnly {
-			cancel()
-			for range batches {
-			}
-			return fmt.Errorf("import %s: %w", src.Name, ErrReadOnly)
-		}
+	for pb := range batches {
 		err := ctx.Err()
+		t := txImport{last: pb}
 		if err == nil {
-			err = b.db.Update(func(tx *bolt.Tx) error {
-				txSum, rejected = Summary{}, rejected[:0]
-				w := newWriter(b, tx)
-				n := 0
-				for {
-					last = pb
-					txSum.Rejected += len(pb.rejects)
-					var res []Result
-					if pb.prep != nil {
-						var err error
-						if res, err = pb.prep.applyWith(w); err != nil {
-							return err
-						}
-						for _, r := range res {
-							txSum.Add(r)
-						}
-						n += len(res)
-					}
-					if opts.Reject != nil {
-						rejected = pb.appendRejections(rejected, src.Name, res)
-					}
-					if n >= txLimit || ctx.Err() != nil {
-						break
-					}
-					if pb, ok = <-batches; !ok {
-						closed = true
-						break
-					}
-				}
-				return w.flush()
-			})
+			t, err = b.importTx(ctx, pb, batches, src.Name, opts.BatchSize, opts.Reject != nil)
 		}
 		if err != nil {
 			cancel()
 			for range batches {
 			}
-			return fmt.Errorf("import %s (lines up to %d): %w", src.Name, last.lastLn, err)
+			return fmt.Errorf("import %s (lines up to %d): %w", src.Name, t.last.lastLn, err)
 		}
-		sum.Accepted += txSum.Accepted
-		sum.Duplicates += txSum.Duplicates
-		sum.Superseded += txSum.Superseded
-		sum.Unattributed += txSum.Unattributed
-		sum.Rejected += txSum.Rejected
-		if opts.Reject != nil {
-			for _, r := range rejected {
-				opts.Reject(r)
-			}
+		sum.Merge(t.sum)
+		for _, r := range t.rejected {
+			opts.Reject(r)
 		}
 		if opts.Progress != nil {
-			opts.Progress(ImportProgress{File: src.Name, Lines: last.lastLn, Bytes: last.bytes, Size: src.Size, Summary: *sum})
+			opts.Progress(ImportProgress{File: src.Name, Lines: t.last.lastLn, Bytes: t.last.bytes, Size: src.Size, Summary: *sum})
 		}
 	}
 	if err := <-parseErr; err != nil {
 		return fmt.Errorf("import %s: %w", src.Name, err)
 	}
 	return ctx.Err()
+}
+
+// txImport is what one transaction of an import did.
+type txImport struct {
+	sum      Summary
+	rejected []Rejection // in line order, if asked for
+	last     parsedBatch // the last batch it took
+}
+
+// importTx stores first and the batches after it in one transaction, until
+// it holds limit events, the parser has no more or ctx ends. rejections
+// says whether to collect the rejected lines.
+func (b *Book) importTx(ctx context.Context, first parsedBatch, batches <-chan parsedBatch, file string, limit int, rejections bool) (txImport, error) {
+	t := txImport{last: first}
+	err := b.db.Update(func(tx *bolt.Tx) error {
+		t = txImport{last: first}
+		w := newWriter(b, tx)
+		n := 0
+		for pb, ok := first, true; ; {
+			t.last = pb
+			t.sum.Rejected += len(pb.rejects)
+			var res []Result
+			if pb.prep != nil {
+				var err error
+				if res, err = pb.prep.applyWith(w); err != nil {
+					return err
+				}
+				for _, r := range res {
+					t.sum.Add(r)
+				}
+				n += len(res)
+			}
+			if rejections {
+				t.rejected = pb.appendRejections(t.rejected, file, res)
+			}
+			if n >= limit || ctx.Err() != nil {
+				break
+			}
+			if pb, ok = <-batches; !ok {
+				break // the parser has no more; the caller's loop ends too
+			}
+		}
+		return w.flush()
+	})
+	return t, err
 }
 
 // appendRejections appends the batch's rejected lines to rej in line
@@ -284,13 +282,12 @@ type batcher struct {
 	out         chan<- parsedBatch
 	size, limit int // the largest batch, and the current one's
 	pb          parsedBatch
-	learn       chan learned // what the writer learned (ahead.go)
-	known       *knownAttribution
+	known       *knownAttribution // what the writer learned (ahead.go)
 }
 
 func newBatcher(ctx context.Context, br *bufio.Reader, cr *countingReader, size int, learn chan learned, out chan<- parsedBatch) *batcher {
 	b := &batcher{ctx: ctx, br: br, cr: cr, out: out, size: size, limit: min(size, firstBatch),
-		learn: learn, known: newKnownAttribution(learn)}
+		known: newKnownAttribution(learn)}
 	b.pb = parsedBatch{events: make([]Event, 0, b.limit), lines: make([]int, 0, b.limit)}
 	return b
 }
@@ -305,7 +302,7 @@ func (b *batcher) send() bool {
 	if len(pb.events) > 0 {
 		pb.prep = prepare(pb.events)
 		pb.events = nil // prepare made its own copy, in its order
-		pb.prep.learn = b.learn
+		pb.prep.learn = b.known.ch
 		// Pass 1 ahead while the writer has batches queued, a group at a
 		// time: the batch goes as soon as the queue runs dry, so that the
 		// writer never waits for work this goroutine could hand it

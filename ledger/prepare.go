@@ -51,6 +51,14 @@ type prepared struct {
 	learn chan<- learned
 }
 
+// group returns where group g begins and ends.
+func (p *prepared) group(g int) (from, end int32) {
+	if g > 0 {
+		from = p.groupEnd[g-1]
+	}
+	return from, p.groupEnd[g]
+}
+
 // byArrival returns the batch's results (in its order, as the writer
 // makes them) in the order the events came.
 func (p *prepared) byArrival(res []Result) []Result {
