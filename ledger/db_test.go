@@ -18,11 +18,7 @@ import (
 // each), in the machine's byte order.
 func freelistPage(t *testing.T, path string) uint64 {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pageSize := int(binary.NativeEndian.Uint32(data[16+8:]))
+	data, pageSize := bookFile(t, path)
 	var freelist, txid uint64
 	for i := range 2 {
 		m := data[i*pageSize+16:]
@@ -31,6 +27,17 @@ func freelistPage(t *testing.T, path string) uint64 {
 		}
 	}
 	return freelist
+}
+
+// bookFile reads the book's file and the page size its first meta page
+// records.
+func bookFile(t *testing.T, path string) (data []byte, pageSize int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, int(binary.NativeEndian.Uint32(data[16+8:]))
 }
 
 // noFreelist is bbolt's freelist pgid for "not written: rebuild by scanning".
