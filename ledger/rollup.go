@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,7 +42,7 @@ type writer struct {
 	dayPool   []dayRollup   // the days of touched records come from here, a chunk at a time
 	now       time.Time
 	key, val  []byte // scratch for lookups; never handed to Put
-	arena     []byte // bbolt keeps Put's key and value until commit: copies live here
+	arena     arena  // bbolt keeps Put's key and value until commit: copies live here
 	// The keys this transaction adds to the unattributed list and the usage
 	// index, put in key order at flush. Put as they came, each inserted
 	// into the middle of a node that bbolt splits only at commit: on a
@@ -52,15 +53,19 @@ type writer struct {
 }
 
 // keep copies b into the arena, for Put.
-func (w *writer) keep(b []byte) []byte { return keepStr(w, b) }
+func (w *writer) keep(b []byte) []byte { return keepIn(&w.arena, b) }
 
-func keepStr[T string | []byte](w *writer, b T) []byte {
-	if len(w.arena)+len(b) > cap(w.arena) {
-		w.arena = make([]byte, 0, max(1<<20, len(b)))
+// arena holds copies that must live until the transaction ends, a chunk at
+// a time.
+type arena []byte
+
+func keepIn[T string | []byte](a *arena, b T) []byte {
+	if len(*a)+len(b) > cap(*a) {
+		*a = make([]byte, 0, max(1<<20, len(b)))
 	}
-	n := len(w.arena)
-	w.arena = append(w.arena, b...)
-	return w.arena[n:len(w.arena):len(w.arena)]
+	n := len(*a)
+	*a = append(*a, b...)
+	return (*a)[n:len(*a):len(*a)]
 }
 
 // putKeys puts the keys of set, with no value, into b in key order, and
@@ -72,7 +77,7 @@ func (w *writer) putKeys(b *bolt.Bucket, set map[string]struct{}) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if err := b.Put(keepStr(w, k), nil); err != nil {
+		if err := b.Put(keepIn(&w.arena, k), nil); err != nil {
 			return err
 		}
 	}
@@ -168,13 +173,14 @@ func (w *writer) day(s *rollupSlot, d uint8) (*dayRollup, error) {
 	return dr, nil
 }
 
-// load reads the stored record v (nil: none) into raw.
-func (w *writer) load(s *rollupSlot, v []byte) error {
+// load reads the stored record v (nil: none) into raw, keeping a copy of
+// it in a.
+func (s *rollupSlot) load(a *arena, v []byte) error {
 	s.loaded = true
 	if v == nil {
 		return nil
 	}
-	s.rec = w.keep(v) // raw outlives the cursor that found v
+	s.rec = keepIn(a, v) // raw outlives the cursor that found v
 	mr, err := readMonth(s.rec)
 	for err == nil {
 		off := len(s.rec) - len(mr.d.b)
@@ -394,7 +400,7 @@ func (w *writer) slot(customer string, ci *custInfo, m *Metric, day uint32) (*ro
 	w.key = monthKey(w.key[:0], customer, m.Code, sk.month)
 	s = &rollupSlot{key: string(w.key), customer: customer, month: sk.month, metric: m}
 	if s.metric.indexed() {
-		if err := w.load(s, w.months.Get(w.key)); err != nil {
+		if err := s.load(&w.arena, w.months.Get(w.key)); err != nil {
 			return nil, err
 		}
 	}
@@ -503,12 +509,12 @@ func (w *writer) flush() error {
 	if err := w.settleDistinct(slots); err != nil {
 		return err
 	}
+	if err := w.putRecords(slots); err != nil {
+		return err
+	}
 	touched := make([]customerMonth, len(slots))
 	for i, s := range slots {
 		touched[i] = customerMonth{s.customer, s.month / 100}
-		if err := w.putRecord(s); err != nil {
-			return err
-		}
 	}
 	clear(w.touched)
 	w.last = nil
@@ -527,7 +533,15 @@ func (w *writer) flush() error {
 }
 
 // mergeStored reads the stored record of each slot not loaded yet (slots
-// in key order) and adds the slot's changes to it.
+// in key order) and adds the slot's changes to it. The reads walk one
+// cursor on this goroutine; the decoding and adding, ~60 ms of a
+// 250,000-event import transaction's flush, is split in two halves, one on
+// a goroutine of its own, when there are at least parallelMergeMin slots:
+// during a flush the import's parsing goroutine mostly waits, its queue
+// full (docs/performance.md, "Pages of 16 KiB", "Where the time went").
+// The halves share nothing: each slot is one half's, and each half keeps
+// its copies in its own arena. The stored values stay valid until the
+// transaction ends: bbolt remaps its file only when a commit grows it.
 func (w *writer) mergeStored(slots []*rollupSlot) error {
 	var unread []string
 	var unreadSlots []*rollupSlot
@@ -537,52 +551,113 @@ func (w *writer) mergeStored(slots []*rollupSlot) error {
 			unreadSlots = append(unreadSlots, s)
 		}
 	}
-	err := getSorted(w.months, unread, func(i int, v []byte) error {
-		s := unreadSlots[i]
-		changes := s.days
-		s.days = [32]*dayRollup{}
-		if err := w.load(s, v); err != nil {
+	stored := make([][]byte, len(unread)) // nil: not stored yet
+	if err := getSorted(w.months, unread, func(i int, v []byte) error {
+		stored[i] = v
+		return nil
+	}); err != nil {
+		return err
+	}
+	return inHalves(len(unreadSlots), func(from, to int, own bool) error {
+		m := monthMerger{arena: &w.arena, stored: &w.storedDay}
+		if !own {
+			m = monthMerger{arena: new(arena), stored: new(dayRollup)}
+		}
+		return m.mergeAll(unreadSlots[from:to], stored[from:to])
+	})
+}
+
+// inHalves calls f for items 0…n−1 of some list: for the first and the
+// second half at once, the first on a goroutine of its own (own false),
+// when n is at least halvesMin; else once for all, on this goroutine.
+func inHalves(n int, f func(from, to int, own bool) error) error {
+	if n < halvesMin || n < 2 {
+		return f(0, n, true)
+	}
+	half := n / 2
+	var theirs error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		theirs = f(0, half, false)
+	}()
+	err := f(half, n, true)
+	<-done
+	return errors.Join(theirs, err)
+}
+
+// halvesMin is the fewest month records a flush merges, or encodes, in
+// two halves at once (inHalves). An import's transaction touches one per
+// customer and metric (15,000 in Import1M); the HTTP server's shared
+// transactions a few hundred to a few thousand, and there the other core
+// is busy serving: at 256, HTTPIngest took ~12% more CPU for no gain. A
+// var so that tests can make it small (TestPropFlushInHalvesEqualsInOne).
+var halvesMin = 4096
+
+// monthMerger is what adding changes to stored month records needs of its
+// own: an arena for the records' copies and a scratch day.
+type monthMerger struct {
+	arena  *arena
+	stored *dayRollup
+}
+
+// mergeAll merges each of slots with its stored record, stored[i] (nil if
+// none).
+func (m monthMerger) mergeAll(slots []*rollupSlot, stored [][]byte) error {
+	for i, s := range slots {
+		if err := m.merge(s, stored[i]); err != nil {
 			return err
 		}
-		// Each changed day becomes the stored day plus the change, in the
-		// change's own dayRollup (a second one per day cost ~10% of the
-		// writer's allocations).
-		for _, c := range changes {
-			if c == nil {
-				continue
-			}
-			// The sum: the stored one, what was added (c.added) and
-			// what was taken out (c.r.Sum, corrections), added up in
-			// one decimalSum — in an int64 while they fit — instead of a
-			// Decimal.Add, and its big.Int, for each.
-			acc, sub := c.added, c.r.Sum
-			c.added, c.r.Sum = decimalSum{}, decimal.Decimal{}
-			if raw := s.rawDay(c.day); raw != nil {
-				st := &w.storedDay
-				*st = dayRollup{}
-				if err := decodeDay(raw, st, false, dayAll); err != nil {
-					return fmt.Errorf("usage record %s day %d: %w", describeMonthKey([]byte(s.key)), c.day, err)
-				}
-				s.rawN -= len(st.values)
-				s.clearRaw(c.day)
-				st.r.Events += c.r.Events
-				st.r.Late += c.r.Late
-				c.r, c.values = st.r, st.values
-			}
-			if !sub.IsZero() || !c.r.Sum.IsZero() || acc.used || !acc.rest.IsZero() {
-				// The sum of a count or unique_count metric stays 0.
-				acc.add(sub)
-				acc.add(c.r.Sum)
-				c.r.Sum = acc.total()
-			}
-			s.days[c.day] = c
-		}
-		return nil
-	})
-	for _, s := range unreadSlots {
-		s.loaded = true // not stored: the changes are the record
 	}
-	return err
+	return nil
+}
+
+// merge reads v, the stored record of s (nil: none), into s and adds the
+// changes s collected to it.
+func (m monthMerger) merge(s *rollupSlot, v []byte) error {
+	changes := s.days
+	if v == nil {
+		s.loaded = true // not stored: the changes are the record
+		return nil
+	}
+	s.days = [32]*dayRollup{}
+	if err := s.load(m.arena, v); err != nil {
+		return err
+	}
+	// Each changed day becomes the stored day plus the change, in the
+	// change's own dayRollup (a second one per day cost ~10% of the
+	// writer's allocations).
+	for _, c := range changes {
+		if c == nil {
+			continue
+		}
+		// The sum: the stored one, what was added (c.added) and what was
+		// taken out (c.r.Sum, corrections), added up in one decimalSum —
+		// in an int64 while they fit — instead of a Decimal.Add, and its
+		// big.Int, for each.
+		acc, sub := c.added, c.r.Sum
+		c.added, c.r.Sum = decimalSum{}, decimal.Decimal{}
+		if raw := s.rawDay(c.day); raw != nil {
+			st := m.stored
+			*st = dayRollup{}
+			if err := decodeDay(raw, st, false, dayAll); err != nil {
+				return fmt.Errorf("usage record %s day %d: %w", describeMonthKey([]byte(s.key)), c.day, err)
+			}
+			s.rawN -= len(st.values)
+			s.clearRaw(c.day)
+			st.r.Events += c.r.Events
+			st.r.Late += c.r.Late
+			c.r, c.values = st.r, st.values
+		}
+		if !sub.IsZero() || !c.r.Sum.IsZero() || acc.used || !acc.rest.IsZero() {
+			// The sum of a count or unique_count metric stays 0.
+			acc.add(sub)
+			acc.add(c.r.Sum)
+			c.r.Sum = acc.total()
+		}
+		s.days[c.day] = c
+	}
+	return nil
 }
 
 // settleDistinct applies the changes to distinct values' reference counts,
@@ -708,21 +783,56 @@ func netChanges(changes []distinctChange) []distinctChange {
 	return out
 }
 
-// putRecord recomputes the slot's days that lost their max or latest event
-// and writes the record: the days touched, re-encoded, without those left
-// with no events, and the stored bytes of the others. A record left with
-// no days is deleted.
-func (w *writer) putRecord(s *rollupSlot) error {
+// putRecords recomputes the days that lost their max or latest event and
+// writes each slot's record: the days touched, re-encoded, without those
+// left with no events, and the stored bytes of the others. A record left
+// with no days is deleted. Recomputing reads the usage index, and bbolt
+// takes one goroutine, so both stay here; the encoding is done in two
+// halves at once (inHalves), each into an arena of its own.
+func (w *writer) putRecords(slots []*rollupSlot) error {
+	for _, s := range slots {
+		for _, d := range s.days {
+			if d != nil && d.recompute {
+				d.foldSum()
+				if err := w.recompute(s, d); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	records := make([][]byte, len(slots)) // nil: no days left
+	inHalves(len(slots), func(from, to int, own bool) error {
+		a, scratch := &w.arena, &w.val
+		if !own {
+			a, scratch = new(arena), new([]byte)
+		}
+		for i := from; i < to; i++ {
+			records[i] = encodeRecord(slots[i], a, scratch)
+		}
+		return nil
+	})
+	for i, s := range slots {
+		var err error
+		if records[i] == nil {
+			err = w.months.Delete([]byte(s.key))
+		} else {
+			err = w.months.Put(w.keep([]byte(s.key)), records[i])
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeRecord encodes s's record into a, by way of scratch; nil if no day
+// has events.
+func encodeRecord(s *rollupSlot, a *arena, scratch *[]byte) []byte {
 	n := 0
 	for day, d := range s.days {
 		switch {
 		case d != nil:
 			d.foldSum()
-			if d.recompute {
-				if err := w.recompute(s, d); err != nil {
-					return err
-				}
-			}
 			if d.r.Events != 0 {
 				n++
 			}
@@ -731,18 +841,19 @@ func (w *writer) putRecord(s *rollupSlot) error {
 		}
 	}
 	if n == 0 {
-		return w.months.Delete([]byte(s.key))
+		return nil
 	}
-	w.val = appendMonthHeader(w.val[:0], s.external, n)
+	b := appendMonthHeader((*scratch)[:0], s.external, n)
 	for day, d := range s.days {
 		switch {
 		case d != nil && d.r.Events != 0:
-			w.val = appendDay(w.val, d)
+			b = appendDay(b, d)
 		case d == nil && s.raw[day].end != 0:
-			w.val = append(w.val, s.rawDay(uint8(day))...)
+			b = append(b, s.rawDay(uint8(day))...)
 		}
 	}
-	return w.months.Put(w.keep([]byte(s.key)), w.keep(w.val))
+	*scratch = b
+	return keepIn(a, b)
 }
 
 // sortSlots puts slots in the order of their keys and numbers them
