@@ -534,14 +534,13 @@ func (w *writer) flush() error {
 
 // mergeStored reads the stored record of each slot not loaded yet (slots
 // in key order) and adds the slot's changes to it. The reads walk one
-// cursor on this goroutine; the decoding and adding, ~60 ms of a
-// 250,000-event import transaction's flush, is split in two halves, one on
-// a goroutine of its own, when there are at least parallelMergeMin slots:
-// during a flush the import's parsing goroutine mostly waits, its queue
-// full (docs/performance.md, "Pages of 16 KiB", "Where the time went").
-// The halves share nothing: each slot is one half's, and each half keeps
-// its copies in its own arena. The stored values stay valid until the
-// transaction ends: bbolt remaps its file only when a commit grows it.
+// cursor on this goroutine; the decoding and adding is done in two halves
+// at once (inHalves): during an import's flush the parsing goroutine
+// mostly waits, its queue full (docs/performance.md, "The flush in
+// halves"). The halves share nothing: each slot is one half's, and each
+// half keeps its copies in its own arena. The stored values stay valid
+// until the transaction ends: bbolt remaps its file only when a commit
+// grows it.
 func (w *writer) mergeStored(slots []*rollupSlot) error {
 	var unread []string
 	var unreadSlots []*rollupSlot
