@@ -792,7 +792,6 @@ func (w *writer) putRecords(slots []*rollupSlot) error {
 	for _, s := range slots {
 		for _, d := range s.days {
 			if d != nil && d.recompute {
-				d.foldSum()
 				if err := w.recompute(s, d); err != nil {
 					return err
 				}
