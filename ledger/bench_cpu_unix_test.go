@@ -39,7 +39,7 @@ func BenchmarkIngestCPU(b *testing.B) {
 	defer bk.Close()
 	setupBench(b, bk)
 	runtime.GC()
-	cpu0 := cpuTime(b)
+	cpu0, faults0 := cpuTime(b), minorFaults(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := bk.ingestPrepared(preps[i]); err != nil {
@@ -48,6 +48,7 @@ func BenchmarkIngestCPU(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric((cpuTime(b)-cpu0).Seconds()/float64(b.N)*1e6/batch, "cpu-s/1M-events")
+	b.ReportMetric(float64(minorFaults(b)-faults0)/float64(b.N)*1e6/batch, "faults/1M-events")
 	b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
 }
 

@@ -21,12 +21,14 @@ import (
 	"time"
 
 	"github.com/monthend/monthend/ledger"
+	"github.com/monthend/monthend/ledger/hugeheap"
 	"github.com/monthend/monthend/pricing"
 )
 
 const customers = 5000
 
 func main() {
+	hugeheap.Advise(hugeheap.ImportPeak) // as monthend's main does
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: sqlitecompare gen|monthend [flags]")
 		os.Exit(2)

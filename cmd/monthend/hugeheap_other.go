@@ -1,6 +1,0 @@
-//go:build !linux
-
-package main
-
-// hugeHeap is Linux only (hugeheap_linux.go).
-func hugeHeap() {}
