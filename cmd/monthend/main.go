@@ -11,9 +11,10 @@ import (
 )
 
 func main() {
-	// A listing of a month touched thousands of fresh 4 KiB heap pages,
-	// each a page fault of ~13 µs on the project's VM; in huge pages it
-	// is a handful (docs/performance.md, "The list from the command line").
+	// An import touched ~100,000 fresh 4 KiB pages of heap and a listing
+	// of a month thousands, each a page fault of ~13–18 µs on the
+	// project's VM; in huge pages they are a few thousand at most
+	// (docs/performance.md, "Huge pages for the heap").
 	hugeheap.Advise(hugeheap.ImportPeak)
 	os.Exit(cli.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

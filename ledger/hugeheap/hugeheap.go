@@ -1,8 +1,8 @@
 // Package hugeheap asks Linux to back the Go heap with transparent huge
 // pages. On the project's VM (a Firecracker guest) a fresh 4 KiB page of
 // memory costs a page fault of ~13–18 µs, and the 1M-event import touched
-// ~100,000 of them: a quarter of its CPU time. With the kernel's THP
-// setting at "madvise" (Debian's and Ubuntu's default) the Go runtime never
+// ~100,000 of them: a quarter of its CPU time. Where the kernel's THP
+// setting is "madvise" (as on the project's machine) the Go runtime never
 // asks for huge pages, so this package does, for memory the heap is about
 // to use: it takes a block of heap, advises it MADV_HUGEPAGE, releases its
 // pages, and hands it back with one collection of the heap. The heap's
