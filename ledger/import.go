@@ -207,13 +207,8 @@ func (b *Book) importTx(ctx context.Context, first parsedBatch, batches <-chan p
 func (pb *parsedBatch) appendRejections(rej []Rejection, file string, res []Result) []Rejection {
 	var byWriter []Rejection
 	if slices.ContainsFunc(res, func(r Result) bool { return r.Outcome == Rejected }) {
-		// In arrival order, which is line order.
-		at := make([]int32, len(res)) // arrival position i → the batch's k
-		for k, i := range pb.prep.arrival {
-			at[i] = int32(k)
-		}
-		for i, k := range at {
-			if r := res[k]; r.Outcome == Rejected {
+		for i, r := range pb.prep.byArrival(res) { // arrival order is line order
+			if r.Outcome == Rejected {
 				byWriter = append(byWriter, Rejection{File: file, Line: pb.lines[i], ID: r.ID, Reason: r.Reason})
 			}
 		}

@@ -26,10 +26,13 @@ import (
 // 440–490 MB for BenchmarkImport1M).
 const ImportPeak = 512 << 20
 
+// hugeSize is the size of a transparent huge page on amd64 and arm64 (4 KiB
+// base pages).
+const hugeSize = 2 << 20
+
 var (
-	mu       sync.Mutex
-	advised  int // the largest block advised so far in this process
-	hugeSize = 2 << 20
+	mu      sync.Mutex
+	advised int // the largest block advised so far in this process
 )
 
 // Advise advises the next size bytes of heap for huge pages, unless an

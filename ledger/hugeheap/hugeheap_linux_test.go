@@ -181,7 +181,7 @@ func TestAdviseAfterTheHeapWasUsed(t *testing.T) {
 // the faults of writing it again.
 func freesPageTables(t *testing.T) bool {
 	t.Helper()
-	const size, h = 8 << 20, 2 << 20
+	const size = 8 << 20
 	m, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +203,7 @@ func freesPageTables(t *testing.T) bool {
 	for i := 0; i < len(b); i += 4096 {
 		b[i] = 1
 	}
-	if faults := minorFaults(t) - f0; faults > int64(len(b)/h)*8 {
+	if faults := minorFaults(t) - f0; faults > int64(len(b)/hugeSize)*8 {
 		t.Logf("this kernel keeps the page tables MADV_DONTNEED empties (%d faults for %d MiB written again): the faults are not checked", faults, len(b)>>20)
 		return false
 	}
